@@ -1,0 +1,53 @@
+package org.instructgpt.io;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * All file I/O goes through Hadoop's {@link FileSystem}: a path is {@code file://}, {@code hdfs://}, {@code s3a://},
+ * or a plain local path.
+ */
+public final class Fs {
+    private Fs() {
+    }
+
+    public static FileSystem of(Path path, Configuration conf) {
+        try {
+            FileSystem fs = path.getFileSystem(conf);
+            if (fs instanceof ChecksumFileSystem local) {
+                // Our checkpoints carry their own SHA-256 manifest; Hadoop's .crc side files only clutter directories.
+                local.setWriteChecksum(false);
+            }
+            return fs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the file system of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static FileSystem of(Path path) {
+        return of(path, new Configuration());
+    }
+
+    public static Path path(String s) {
+        return new Path(s);
+    }
+
+    /** A whole (small) file: configs, tokenizer files, manifests. */
+    public static byte[] readAll(FileSystem fs, Path p) throws IOException {
+        long len = fs.getFileStatus(p).getLen();
+        if (len > Integer.MAX_VALUE - 16) {
+            throw new IOException(p + " (" + len + " bytes) is too large to read into memory");
+        }
+        byte[] b = new byte[(int) len];
+        try (FSDataInputStream in = fs.open(p)) {
+            in.readFully(0, b);
+        }
+        return b;
+    }
+}
