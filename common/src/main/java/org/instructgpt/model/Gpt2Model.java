@@ -175,7 +175,7 @@ public final class Gpt2Model {
         }
     }
 
-    /** [B, 1, T, S]: 0 where query t may see key s (causal and not padding), MASKED elsewhere. */
+    /** [B, 1, T, S]: 0 where query t may see key s (causal and not padding, or itself), MASKED elsewhere. */
     private INDArray maskBias(ModelInput in, KvCache cache) {
         int b = in.batch();
         int t = in.time();
@@ -190,7 +190,9 @@ public final class Gpt2Model {
                 int base = (i * t + q) * s;
                 for (int k = 0; k < s; k++) {
                     float m = cache == null ? in.mask()[i * t + k] : cache.mask(i, k);
-                    bias[base + k] = (k <= past + q && m != 0) ? 0.0 : MASKED;
+                    // A padding query still sees itself, so no softmax row is empty (libnd4j's double softmax
+                    // returns NaN for one); no real token ever sees a padding key.
+                    bias[base + k] = (k <= past + q && m != 0) || k == past + q ? 0.0 : MASKED;
                 }
             }
         }

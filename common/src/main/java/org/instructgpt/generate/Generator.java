@@ -1,0 +1,142 @@
+package org.instructgpt.generate;
+
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.KvCache;
+import org.instructgpt.model.ModelInput;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.SplittableRandom;
+
+/**
+ * Batched autoregressive generation with a KV cache, through the same forward code as training. Prompts are
+ * left-padded (positions {@code cumsum(mask) - 1}); every row draws from its own random stream seeded per prompt, so a
+ * prompt's sample does not depend on which other prompts share its batch.
+ */
+public final class Generator {
+    private final Gpt2Model model;
+    private final int eosId;
+    private final int padId;
+
+    /** @param eosId the token that ends a response (-1: none); @param padId the token written after it */
+    public Generator(Gpt2Model model, int eosId, int padId) {
+        this.model = model;
+        this.eosId = eosId;
+        this.padId = padId;
+    }
+
+    /** Left-pads prompts of different lengths to one length. */
+    public ModelInput leftPad(int[][] prompts) {
+        int len = 0;
+        for (int[] p : prompts) {
+            if (p.length == 0) {
+                throw new IllegalArgumentException("an empty prompt cannot be generated from");
+            }
+            len = Math.max(len, p.length);
+        }
+        int[][] ids = new int[prompts.length][len];
+        int[][] mask = new int[prompts.length][len];
+        for (int b = 0; b < prompts.length; b++) {
+            int off = len - prompts[b].length;
+            for (int t = 0; t < len; t++) {
+                ids[b][t] = t < off ? padId : prompts[b][t - off];
+                mask[b][t] = t < off ? 0 : 1;
+            }
+        }
+        return ModelInput.withMask(ids, mask);
+    }
+
+    public GenerationResult generate(int[][] prompts, long[] seeds, SamplingConfig cfg) {
+        return generate(leftPad(prompts), seeds, cfg);
+    }
+
+    /** @param seeds one seed per row (for example derived from the run seed and the prompt id) */
+    public GenerationResult generate(ModelInput prompt, long[] seeds, SamplingConfig cfg) {
+        int batch = prompt.batch();
+        int promptLen = prompt.time();
+        int maxNew = cfg.maxNewTokens();
+        if (seeds.length != batch) {
+            throw new IllegalArgumentException("need one seed per prompt: " + seeds.length + " for " + batch);
+        }
+        if (promptLen + maxNew > model.config().nPositions) {
+            throw new IllegalArgumentException("prompt length " + promptLen + " + " + maxNew + " new tokens exceeds n_positions "
+                    + model.config().nPositions);
+        }
+        SplittableRandom[] rng = new SplittableRandom[batch];
+        int[] nextPosition = new int[batch];
+        int[] lastRow = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            rng[b] = new SplittableRandom(seeds[b]);
+            for (int t = 0; t < promptLen; t++) {
+                nextPosition[b] += prompt.mask()[b * promptLen + t] != 0 ? 1 : 0;
+            }
+            lastRow[b] = b * promptLen + promptLen - 1;
+        }
+        TokenSampler sampler = new TokenSampler(cfg);
+        KvCache cache = new KvCache(model.config(), model.dataType(), batch, promptLen + maxNew);
+        int[][] tokens = new int[batch][maxNew];
+        float[][] logProbs = new float[batch][maxNew];
+        int[][] mask = new int[batch][maxNew];
+        boolean[] done = new boolean[batch];
+        INDArray hidden = model.forward(prompt, cache, ForwardMode.EVAL);
+        int[] rows = lastRow;
+        int vocab = model.config().vocabSize;
+        for (int step = 0; step < maxNew; step++) {
+            INDArray logits = model.lmLogits(Nd4j.pullRows(hidden, 1, rows));
+            double[] l = logits.castTo(DataType.DOUBLE).data().asDouble();
+            int[] next = new int[batch];
+            int[] pos = new int[batch];
+            float[] nextMask = new float[batch];
+            int alive = 0;
+            for (int b = 0; b < batch; b++) {
+                if (done[b]) {
+                    tokens[b][step] = padId;
+                    next[b] = padId;
+                    pos[b] = Math.min(nextPosition[b], model.config().nPositions - 1);
+                    continue;
+                }
+                TokenSampler.Choice c = sampler.choose(l, b * vocab, vocab, rng[b]);
+                tokens[b][step] = c.token();
+                logProbs[b][step] = (float) c.logProb();
+                mask[b][step] = 1;
+                next[b] = c.token();
+                pos[b] = nextPosition[b]++;
+                nextMask[b] = 1;
+                if (c.token() == eosId) {
+                    done[b] = true;
+                } else {
+                    alive++;
+                }
+            }
+            if (alive == 0 || step == maxNew - 1) {
+                for (int b = 0; b < batch; b++) {
+                    for (int s = step + 1; s < maxNew; s++) {
+                        tokens[b][s] = padId;
+                    }
+                }
+                break;
+            }
+            hidden = model.forward(new ModelInput(batch, 1, next, pos, nextMask), cache, ForwardMode.EVAL);
+            rows = identity(batch);
+        }
+        int[][] promptIds = new int[batch][promptLen];
+        int[][] promptMask = new int[batch][promptLen];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < promptLen; t++) {
+                promptIds[b][t] = prompt.ids()[b * promptLen + t];
+                promptMask[b][t] = prompt.mask()[b * promptLen + t] != 0 ? 1 : 0;
+            }
+        }
+        return new GenerationResult(promptIds, promptMask, tokens, logProbs, mask);
+    }
+
+    private static int[] identity(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+}
