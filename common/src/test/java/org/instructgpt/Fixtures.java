@@ -36,11 +36,11 @@ public final class Fixtures {
     }
 
     public static Path tinyGpt2() {
-        return resource("fixtures/hf-gpt2-tiny/tiny-gpt2");
+        return resource("instructgpt/models/tiny-gpt2");
     }
 
     public static Path tinyGpt2Rm() {
-        return resource("fixtures/hf-gpt2-tiny/tiny-gpt2-rm");
+        return resource("instructgpt/models/tiny-gpt2-rm");
     }
 
     public static Gpt2Model load(Path dir, DataType dtype) {

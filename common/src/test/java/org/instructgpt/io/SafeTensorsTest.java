@@ -61,7 +61,7 @@ class SafeTensorsTest {
 
     @Test
     void readsTheHuggingFaceFixtureExactly() throws IOException {
-        try (SafeTensorsReader r = SafeTensorsReader.open(fs, Fixtures.resource("fixtures/hf-gpt2-tiny/tiny-gpt2/model.safetensors"))) {
+        try (SafeTensorsReader r = SafeTensorsReader.open(fs, new Path(Fixtures.tinyGpt2(), "model.safetensors"))) {
             assertArrayEquals(new long[]{384, 64}, r.info("transformer.wte.weight").shape());
             assertEquals(TensorDType.F32, r.info("transformer.wte.weight").dtype());
         }
