@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Submits an instructgpt subcommand to a cluster (YARN, Kubernetes or standalone): the master and resources come from
+# the environment, the JVM flags and thread settings from this script. Usage:
+#   SPARK_MASTER=yarn deploy/spark-submit.sh generate --set instructgpt.generate.checkpoint=hdfs:///models/gpt2
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="${INSTRUCTGPT_JAR:-$here/jobs/target/instructgpt-jobs-0.1.0-SNAPSHOT-cluster.jar}"
+opens=""
+for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
+done
+native="-Dorg.bytedeco.javacpp.maxbytes=${ND4J_MAXBYTES:-6G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ND4J_MAXPHYSICALBYTES:-12G}"
+threads="${EXECUTOR_THREADS:-1}"
+exec spark-submit \
+  --master "${SPARK_MASTER:-local[*]}" \
+  --class org.instructgpt.jobs.InstructGpt \
+  --conf "spark.driver.extraJavaOptions=$opens $native" \
+  --conf "spark.executor.extraJavaOptions=$opens $native" \
+  --conf "spark.executorEnv.OMP_NUM_THREADS=$threads" \
+  --conf "spark.executorEnv.OPENBLAS_NUM_THREADS=$threads" \
+  "$jar" "$@"

@@ -1,0 +1,37 @@
+package org.instructgpt.jobs;
+
+import com.typesafe.config.Config;
+import org.instructgpt.bench.ModelBenchmark;
+import org.instructgpt.config.Configs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** Prints training and generation throughput for configs S and M and the share of sgemm peak reached. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Model throughput: training tokens/s (forward, backward, AdamW), share of sgemm peak, KV-cache generation tokens/s. Settings: instructgpt.bench.*")
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Override
+    public Integer call() {
+        Config c = config.load();
+        Config b = c.getConfig("instructgpt.bench");
+        System.err.println(Configs.render(c, "instructgpt.bench"));
+        System.out.printf("threads: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s, %d cores%n", System.getenv("OMP_NUM_THREADS"),
+                System.getenv("OPENBLAS_NUM_THREADS"), Runtime.getRuntime().availableProcessors());
+        int n = b.getInt("sgemm-size");
+        double peak = ModelBenchmark.sgemmGflops(n, 7);
+        System.out.printf("sgemm peak (%dx%d, median of 7): %.1f GFLOP/s%n", n, n, peak);
+        System.out.printf("%-6s %14s %12s %12s %16s %8s%n", "config", "train tok/s", "GFLOP/tok", "% of peak", "generate tok/s", "loss");
+        for (String name : b.getStringList("configs")) {
+            ModelBenchmark.Result r = ModelBenchmark.run(ModelBenchmark.Shape.named(name), b.getInt("warmup"),
+                    b.getInt("repetitions"), peak, c.getLong("instructgpt.seed"));
+            System.out.printf("%-6s %14.0f %12.4f %11.1f%% %16.0f %8.3f%n", name, r.trainTokensPerSec(), r.trainFlopsPerToken() / 1e9,
+                    100 * r.peakShare(), r.generateTokensPerSec(), r.loss());
+        }
+        return 0;
+    }
+}

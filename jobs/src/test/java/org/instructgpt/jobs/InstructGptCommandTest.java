@@ -1,0 +1,57 @@
+package org.instructgpt.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InstructGptCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void helpListsTheSubcommands() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new InstructGpt());
+        cl.setOut(new PrintWriter(out));
+        assertEquals(0, cl.execute("--help"));
+        assertTrue(out.toString().contains("generate") && out.toString().contains("bench"), out.toString());
+    }
+
+    @Test
+    void generateWritesOneJsonLinePerPromptFromTheEmbeddedModel() throws Exception {
+        Path output = tmp.resolve("gen.jsonl");
+        int code = new CommandLine(new InstructGpt()).execute("generate",
+                "--set", "instructgpt.generate.output=\"" + output.toUri() + "\"",
+                "--set", "instructgpt.generate.max-new-tokens=5",
+                "--set", "instructgpt.generate.token-ids=[[1,2,3],[4,5,6,7]]");
+        assertEquals(0, code);
+        List<String> lines = Files.readAllLines(output);
+        assertEquals(2, lines.size());
+        JsonNode first = new ObjectMapper().readTree(lines.get(0));
+        assertEquals(3, first.get("prompt_ids").size());
+        assertEquals(5, first.get("response_ids").size());
+        assertEquals(5, first.get("logprobs").size());
+        assertTrue(first.get("logprobs").get(0).asDouble() < 0);
+    }
+
+    @Test
+    void aBadSettingFailsWithAMessage() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new InstructGpt());
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("generate", "--set", "instructgpt.generate.top-p=0");
+        assertTrue(code != 0);
+        assertTrue(err.toString().contains("top-p"), err.toString());
+    }
+}
