@@ -4,7 +4,9 @@ import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.KvCache;
 import org.instructgpt.model.ModelInput;
+import org.instructgpt.model.Workspaces;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -80,12 +82,17 @@ public final class Generator {
         float[][] logProbs = new float[batch][maxNew];
         int[][] mask = new int[batch][maxNew];
         boolean[] done = new boolean[batch];
-        INDArray hidden = model.forward(prompt, cache, ForwardMode.EVAL);
-        int[] rows = lastRow;
         int vocab = model.config().vocabSize;
+        ModelInput input = prompt;
+        int[] rows = lastRow;
         for (int step = 0; step < maxNew; step++) {
-            INDArray logits = model.lmLogits(Nd4j.pullRows(hidden, 1, rows));
-            double[] l = logits.castTo(DataType.DOUBLE).data().asDouble();
+            double[] l;
+            // Each step's activations live in a reused workspace; the cache was allocated outside it.
+            try (MemoryWorkspace ignored = Workspaces.open("generate-step")) {
+                INDArray hidden = model.forward(input, cache, ForwardMode.EVAL);
+                INDArray logits = model.lmLogits(Nd4j.pullRows(hidden, 1, rows));
+                l = logits.castTo(DataType.DOUBLE).data().asDouble();
+            }
             int[] next = new int[batch];
             int[] pos = new int[batch];
             float[] nextMask = new float[batch];
@@ -118,7 +125,7 @@ public final class Generator {
                 }
                 break;
             }
-            hidden = model.forward(new ModelInput(batch, 1, next, pos, nextMask), cache, ForwardMode.EVAL);
+            input = new ModelInput(batch, 1, next, pos, nextMask);
             rows = identity(batch);
         }
         int[][] promptIds = new int[batch][promptLen];

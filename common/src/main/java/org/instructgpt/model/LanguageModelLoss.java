@@ -1,5 +1,6 @@
 package org.instructgpt.model;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -49,10 +50,12 @@ public final class LanguageModelLoss {
      * batch so that per-partition gradients add up to the global mean). Gradients accumulate into the model's grads.
      */
     public static double forwardBackward(Gpt2Model model, ModelInput in, Targets targets, double normalizer, ForwardMode mode) {
-        INDArray hidden = model.forward(in, null, mode);
-        INDArray logits = model.lmLogits(hidden);
-        TokenCrossEntropy.Result r = TokenCrossEntropy.lossAndGradient(logits, targets.targets(), targets.weights(), normalizer, true);
-        model.backward(model.lmBackward(r.dLogits()));
-        return r.loss();
+        try (MemoryWorkspace ignored = Workspaces.open("lm-step")) {
+            INDArray hidden = model.forward(in, null, mode);
+            INDArray logits = model.lmLogits(hidden);
+            TokenCrossEntropy.Result r = TokenCrossEntropy.lossAndGradient(logits, targets.targets(), targets.weights(), normalizer, true);
+            model.backward(model.lmBackward(r.dLogits()));
+            return r.loss();
+        }
     }
 }

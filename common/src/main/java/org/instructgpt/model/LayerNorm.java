@@ -36,8 +36,8 @@ final class LayerNorm {
 
     /** dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); accumulates dGamma, dBeta. */
     INDArray backward(INDArray dy) {
-        dGamma.addi(dy.mul(xhat).sum(0));
-        dBeta.addi(dy.sum(0));
+        Workspaces.addColumnSums(dGamma, dy.mul(xhat));
+        Workspaces.addColumnSums(dBeta, dy);
         INDArray dxhat = dy.mulRowVector(gamma);
         INDArray m1 = dxhat.mean(true, 1);
         INDArray m2 = dxhat.mul(xhat).mean(true, 1);

@@ -15,6 +15,7 @@ public final class AdamW {
     private final INDArray decayMask;
     private final INDArray m;
     private final INDArray v;
+    private final INDArray scratch;
     private long step;
 
     /** @param decayMask 1 where weight decay applies, 0 elsewhere; null decays everything */
@@ -26,24 +27,29 @@ public final class AdamW {
         this.decayMask = decayMask;
         this.m = params.ulike().assign(0);
         this.v = params.ulike().assign(0);
+        this.scratch = params.ulike();
     }
 
-    /** Applies one update with learning rate {@code lr} to {@code params} given {@code grad} (left unchanged). */
+    /**
+     * Applies one update with learning rate {@code lr} to {@code params} given {@code grad} (left unchanged).
+     * Works in place with one scratch buffer: temporaries of the model's size would cost more than the arithmetic.
+     */
     public void step(INDArray params, INDArray grad, double lr) {
         step++;
+        INDArray s = scratch;
         if (weightDecay != 0) {
             if (decayMask == null) {
                 params.muli(1 - lr * weightDecay);
             } else {
-                params.subi(decayMask.mul(params).muli(lr * weightDecay));
+                params.subi(s.assign(decayMask).muli(params).muli(lr * weightDecay));
             }
         }
-        m.muli(beta1).addi(grad.mul(1 - beta1));
-        v.muli(beta2).addi(grad.mul(grad).muli(1 - beta2));
+        m.muli(beta1).addi(s.assign(grad).muli(1 - beta1));
+        v.muli(beta2).addi(s.assign(grad).muli(grad).muli(1 - beta2));
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
-        INDArray denom = Transforms.sqrt(v, true).divi(Math.sqrt(bc2)).addi(eps);
-        params.subi(m.div(denom).muli(lr / bc1));
+        Transforms.sqrt(s.assign(v), false).divi(Math.sqrt(bc2)).addi(eps);
+        params.subi(s.rdivi(m).muli(lr / bc1));
     }
 
     public long stepCount() {

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""PyTorch reference for `instructgpt bench`: the same GPT-2 (configs S and M), the same training step (forward,
+backward, AdamW) and the same KV-cache generation loop, timed the same way (median of repetitions).
+
+Needs Debian's python3-torch (apt-get install python3-torch libopenblas0-pthread). Usage:
+    python3 bench/torch_reference.py --threads 1 --configs S M
+"""
+import argparse
+import math
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CONFIGS = {"S": dict(vocab=256, ctx=128, embd=128, layers=4, heads=4),
+           "M": dict(vocab=256, ctx=128, embd=256, layers=8, heads=8)}
+
+
+class Block(nn.Module):
+    def __init__(self, c, h):
+        super().__init__()
+        self.h = h
+        self.ln_1 = nn.LayerNorm(c, eps=1e-5)
+        self.c_attn = nn.Linear(c, 3 * c)
+        self.c_proj = nn.Linear(c, c)
+        self.ln_2 = nn.LayerNorm(c, eps=1e-5)
+        self.c_fc = nn.Linear(c, 4 * c)
+        self.mlp_proj = nn.Linear(4 * c, c)
+
+    def attn(self, x, cache):
+        b, t, c = x.shape
+        q, k, v = self.c_attn(x).split(c, dim=2)
+        q, k, v = [z.view(b, t, self.h, c // self.h).transpose(1, 2) for z in (q, k, v)]
+        if cache is not None:
+            if cache[0] is not None:
+                k = torch.cat([cache[0], k], dim=2)
+                v = torch.cat([cache[1], v], dim=2)
+            cache[0], cache[1] = k, v
+        s = k.shape[2]
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(k.shape[-1])
+        mask = torch.ones(t, s, dtype=torch.bool).tril(diagonal=s - t)
+        att = att.masked_fill(~mask, float("-inf")).softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(b, t, c)
+        return self.c_proj(y)
+
+    def forward(self, x, cache=None):
+        x = x + self.attn(self.ln_1(x), cache)
+        return x + self.mlp_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab, ctx, embd, layers, heads):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, embd)
+        self.wpe = nn.Embedding(ctx, embd)
+        self.h = nn.ModuleList([Block(embd, heads) for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(embd, eps=1e-5)
+
+    def forward(self, idx, pos0=0, caches=None):
+        t = idx.shape[1]
+        x = self.wte(idx) + self.wpe(torch.arange(pos0, pos0 + t))
+        for i, blk in enumerate(self.h):
+            x = blk(x, None if caches is None else caches[i])
+        return self.ln_f(x) @ self.wte.weight.t()
+
+
+def median_time(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        s = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - s)
+    return statistics.median(times)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--configs", nargs="+", default=["S", "M"])
+    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=5)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    print(f"torch {torch.__version__}, {a.threads} thread(s)")
+    print(f"{'config':6} {'train tok/s':>14} {'generate tok/s':>16}")
+    for name in a.configs:
+        cfg = CONFIGS[name]
+        model = GPT(**cfg)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1)
+        x = torch.randint(cfg["vocab"], (16, 128))
+
+        def step():
+            logits = model(x)
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, cfg["vocab"]), x[:, 1:].reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+
+        train = 16 * 128 / median_time(step, a.warmup, a.reps)
+        prompt = torch.randint(cfg["vocab"], (16, 32))
+
+        @torch.no_grad()
+        def generate():
+            caches = [[None, None] for _ in model.h]
+            logits = model(prompt, 0, caches)[:, -1]
+            for i in range(64):
+                nxt = torch.multinomial(logits.softmax(-1), 1)
+                if i == 63:
+                    break
+                logits = model(nxt, 32 + i, caches)[:, -1]
+
+        gen = 16 * 64 / median_time(generate, 1, max(3, a.reps // 2))
+        print(f"{name:6} {train:14.0f} {gen:16.0f}")
+
+
+if __name__ == "__main__":
+    main()
