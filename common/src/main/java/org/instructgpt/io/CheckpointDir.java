@@ -12,10 +12,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -145,25 +143,5 @@ public final class CheckpointDir {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    /** Subdirectories of {@code parent} that pass {@link #verify}, sorted by name. */
-    public static List<Path> listValid(FileSystem fs, Path parent) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (!fs.exists(parent)) {
-            return out;
-        }
-        for (FileStatus st : fs.listStatus(parent)) {
-            if (st.isDirectory() && !st.getPath().getName().startsWith(".")) {
-                try {
-                    verify(fs, st.getPath());
-                    out.add(st.getPath());
-                } catch (CorruptCheckpointException ignored) {
-                    // Callers that care (resume) log what they skip by calling verify themselves.
-                }
-            }
-        }
-        out.sort((a, b) -> a.getName().compareTo(b.getName()));
-        return out;
     }
 }

@@ -12,7 +12,7 @@ import java.io.IOException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Five steps of torch.optim.AdamW with clipping and warm-up/cosine, from ../shared/fixtures/torch-adamw. */
+/** Five steps of torch.optim.AdamW with clipping and warm-up/cosine (fixtures/torch-adamw in the test resources). */
 class AdamWReferenceTest {
     private static final String[] NAMES = {"w", "b", "ln"};
     private static final double[] LR_USED = {0.005, 0.01, 0.01, 0.008681980515339464, 0.0055000000000000005};
