@@ -47,23 +47,22 @@ public final class ModelBenchmark {
         INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray c = Nd4j.zeros(DataType.FLOAT, n, n);
-        double[] t = new double[reps];
-        for (int i = -2; i < reps; i++) {
-            long s = System.nanoTime();
-            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
-            double sec = (System.nanoTime() - s) / 1e9;
-            if (i >= 0) {
-                t[i] = sec;
-            }
-        }
-        return 2.0 * n * n * n / median(t) / 1e9;
+        return 2.0 * n * n * n / medianSeconds(() -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0), 2, reps) / 1e9;
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    /** Runs {@code work} {@code warmup} times untimed, then {@code reps} times; the median duration in seconds. */
+    static double medianSeconds(Runnable work, int warmup, int reps) {
+        for (int i = 0; i < warmup; i++) {
+            work.run();
+        }
+        double[] t = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long s = System.nanoTime();
+            work.run();
+            t[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(t);
+        return reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
     }
 
     public static Result run(Shape shape, int warmup, int reps, double peakGflops, long seed) {
@@ -80,19 +79,14 @@ public final class ModelBenchmark {
         ModelInput in = ModelInput.of(ids);
         LanguageModelLoss.Targets targets = LanguageModelLoss.shifted(in, null);
         AdamW opt = new AdamW(model.params().flat(), 0.9, 0.95, 1e-8, 0.1, null);
-        double[] times = new double[reps];
-        double loss = 0;
-        for (int i = -warmup; i < reps; i++) {
-            long s = System.nanoTime();
+        double[] loss = new double[1];
+        long[] step = new long[1];
+        double trainSec = medianSeconds(() -> {
             model.grads().zero();
-            loss = LanguageModelLoss.forwardBackward(model, in, targets, targets.weightSum(), ForwardMode.train(i));
+            loss[0] = LanguageModelLoss.forwardBackward(model, in, targets, targets.weightSum(), ForwardMode.train(step[0]++));
             opt.step(model.params().flat(), model.grads().flat(), 1e-4);
-            double sec = (System.nanoTime() - s) / 1e9;
-            if (i >= 0) {
-                times[i] = sec;
-            }
-        }
-        double trainTps = shape.batch() * shape.seqLen() / median(times);
+        }, warmup, reps);
+        double trainTps = shape.batch() * shape.seqLen() / trainSec;
         double flops = 3 * cfg.forwardFlopsPerToken(shape.seqLen());
 
         // Generation: batch 16, 32-token prompts, 64 new tokens, KV cache, sampling at temperature 1 without EOS.
@@ -109,17 +103,7 @@ public final class ModelBenchmark {
         }
         Generator gen = new Generator(model, -1, 0);
         SamplingConfig sc = SamplingConfig.sample(newTokens, 1.0);
-        int genReps = Math.max(3, reps / 2);
-        double[] gt = new double[genReps];
-        for (int i = -1; i < genReps; i++) {
-            long s = System.nanoTime();
-            gen.generate(prompts, seeds, sc);
-            double sec = (System.nanoTime() - s) / 1e9;
-            if (i >= 0) {
-                gt[i] = sec;
-            }
-        }
-        double genTps = genBatch * newTokens / median(gt);
-        return new Result(shape, trainTps, flops, peakGflops, genTps, loss);
+        double genTps = genBatch * newTokens / medianSeconds(() -> gen.generate(prompts, seeds, sc), 1, Math.max(3, reps / 2));
+        return new Result(shape, trainTps, flops, peakGflops, genTps, loss[0]);
     }
 }

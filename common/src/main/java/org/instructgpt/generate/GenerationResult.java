@@ -16,7 +16,7 @@ public record GenerationResult(int[][] promptIds, int[][] promptMask, int[][] re
         return responseIds.length;
     }
 
-    /** Prompt and response of one row, without padding. */
+    /** The response of one row, up to and including EOS, without the padding after it. */
     public int[] responseTokens(int row) {
         int n = 0;
         while (n < responseMask[row].length && responseMask[row][n] != 0) {

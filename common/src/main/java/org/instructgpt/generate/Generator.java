@@ -68,13 +68,16 @@ public final class Generator {
         }
         SplittableRandom[] rng = new SplittableRandom[batch];
         int[] nextPosition = new int[batch];
-        int[] lastRow = new int[batch];
+        // Hidden rows to read logits from: each prompt's last position, then (one new token per step) row b.
+        int[] rows = new int[batch];
+        int[] stepRows = new int[batch];
         for (int b = 0; b < batch; b++) {
+            stepRows[b] = b;
             rng[b] = new SplittableRandom(seeds[b]);
             for (int t = 0; t < promptLen; t++) {
                 nextPosition[b] += prompt.mask()[b * promptLen + t] != 0 ? 1 : 0;
             }
-            lastRow[b] = b * promptLen + promptLen - 1;
+            rows[b] = b * promptLen + promptLen - 1;
         }
         TokenSampler sampler = new TokenSampler(cfg);
         KvCache cache = new KvCache(model.config(), model.dataType(), batch, promptLen + maxNew);
@@ -84,7 +87,6 @@ public final class Generator {
         boolean[] done = new boolean[batch];
         int vocab = model.config().vocabSize;
         ModelInput input = prompt;
-        int[] rows = lastRow;
         for (int step = 0; step < maxNew; step++) {
             double[] l;
             // Each step's activations live in a reused workspace; the cache was allocated outside it.
@@ -126,7 +128,7 @@ public final class Generator {
                 break;
             }
             input = new ModelInput(batch, 1, next, pos, nextMask);
-            rows = identity(batch);
+            rows = stepRows;
         }
         int[][] promptIds = new int[batch][promptLen];
         int[][] promptMask = new int[batch][promptLen];
@@ -137,13 +139,5 @@ public final class Generator {
             }
         }
         return new GenerationResult(promptIds, promptMask, tokens, logProbs, mask);
-    }
-
-    private static int[] identity(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
     }
 }

@@ -29,7 +29,7 @@ final class Conv1D {
     /** Accumulates dW and db; returns dx. */
     INDArray backward(INDArray dy) {
         Nd4j.gemm(x, dy, dw, true, false, 1.0, 1.0);
-        Workspaces.addColumnSums(db, dy);
+        ColumnSums.addTo(db, dy);
         INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.rows(), w.rows());
         Nd4j.gemm(dy, w, dx, false, true, 1.0, 0.0);
         x = null;

@@ -36,8 +36,8 @@ final class LayerNorm {
 
     /** dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); accumulates dGamma, dBeta. */
     INDArray backward(INDArray dy) {
-        Workspaces.addColumnSums(dGamma, dy.mul(xhat));
-        Workspaces.addColumnSums(dBeta, dy);
+        ColumnSums.addTo(dGamma, dy.mul(xhat));
+        ColumnSums.addTo(dBeta, dy);
         INDArray dxhat = dy.mulRowVector(gamma);
         INDArray m1 = dxhat.mean(true, 1);
         INDArray m2 = dxhat.mul(xhat).mean(true, 1);
