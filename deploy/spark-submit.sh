@@ -10,7 +10,11 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
          java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
   opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
 done
-native="-Dorg.bytedeco.javacpp.maxbytes=${ND4J_MAXBYTES:-6G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ND4J_MAXPHYSICALBYTES:-12G}"
+# The fused float kernels use the JDK's Vector API (an incubator module); without it they fall back to ND4J ops.
+opens="$opens --add-modules=jdk.incubator.vector"
+# maxphysicalbytes=0: no resident-size check on every native allocation (costly; see bin/instructgpt); the
+# container's limit (spark.executor.memoryOverhead) bounds the process instead.
+native="-Dorg.bytedeco.javacpp.maxbytes=${ND4J_MAXBYTES:-6G} -Dorg.bytedeco.javacpp.maxphysicalbytes=${ND4J_MAXPHYSICALBYTES:-0}"
 threads="${EXECUTOR_THREADS:-1}"
 exec spark-submit \
   --master "${SPARK_MASTER:-local[*]}" \

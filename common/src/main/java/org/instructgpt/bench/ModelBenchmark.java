@@ -12,8 +12,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
 
 /**
  * Throughput of the model on this machine: training steps (forward, backward, AdamW) and KV-cache generation, with
@@ -65,45 +72,108 @@ public final class ModelBenchmark {
         return reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2;
     }
 
-    public static Result run(Shape shape, int warmup, int reps, double peakGflops, long seed) {
+    /**
+     * Trains and generates with {@code replicas} model replicas on as many threads, each on its share of the batch (one
+     * OpenMP/BLAS thread each): the data-parallel layout of the Spark trainer, without Spark. The replicas' gradients
+     * are summed and one AdamW step updates the parameters, which are copied to the replicas before the next step.
+     */
+    public static Result run(Shape shape, int replicas, int warmup, int reps, double peakGflops, long seed) {
+        if (shape.batch() % replicas != 0) {
+            throw new IllegalArgumentException("batch " + shape.batch() + " is not divisible by " + replicas + " replicas");
+        }
         GptConfig cfg = shape.config();
-        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false);
-        model.initialize(seed);
+        Gpt2Model[] models = new Gpt2Model[replicas];
+        for (int r = 0; r < replicas; r++) {
+            models[r] = Gpt2Model.create(cfg, DataType.FLOAT, false);
+        }
+        models[0].initialize(seed);
+        Gpt2Model main = models[0];
         SplittableRandom rng = new SplittableRandom(seed);
-        int[][] ids = new int[shape.batch()][shape.seqLen()];
-        for (int[] row : ids) {
-            for (int t = 0; t < row.length; t++) {
-                row[t] = rng.nextInt(cfg.vocabSize);
-            }
+        int share = shape.batch() / replicas;
+        ModelInput[] inputs = new ModelInput[replicas];
+        LanguageModelLoss.Targets[] targets = new LanguageModelLoss.Targets[replicas];
+        double weightSum = 0;
+        for (int r = 0; r < replicas; r++) {
+            inputs[r] = ModelInput.of(randomIds(rng, share, shape.seqLen(), cfg.vocabSize));
+            targets[r] = LanguageModelLoss.shifted(inputs[r], null);
+            weightSum += targets[r].weightSum();
         }
-        ModelInput in = ModelInput.of(ids);
-        LanguageModelLoss.Targets targets = LanguageModelLoss.shifted(in, null);
-        AdamW opt = new AdamW(model.params().flat(), 0.9, 0.95, 1e-8, 0.1, null);
-        double[] loss = new double[1];
+        double normalizer = weightSum;
+        AdamW opt = new AdamW(main.params().flat(), 0.9, 0.95, 1e-8, 0.1, null);
+        double[] loss = new double[replicas];
         long[] step = new long[1];
-        double trainSec = medianSeconds(() -> {
-            model.grads().zero();
-            loss[0] = LanguageModelLoss.forwardBackward(model, in, targets, targets.weightSum(), ForwardMode.train(step[0]++));
-            opt.step(model.params().flat(), model.grads().flat(), 1e-4);
-        }, warmup, reps);
-        double trainTps = shape.batch() * shape.seqLen() / trainSec;
-        double flops = 3 * cfg.forwardFlopsPerToken(shape.seqLen());
+        ExecutorService pool = Executors.newFixedThreadPool(replicas);
+        try {
+            double trainSec = medianSeconds(() -> {
+                long s = step[0]++;
+                parallel(pool, replicas, r -> {
+                    Gpt2Model m = models[r];
+                    if (r > 0) {
+                        m.params().flat().assign(main.params().flat());
+                    }
+                    m.grads().zero();
+                    loss[r] = LanguageModelLoss.forwardBackward(m, inputs[r], targets[r], normalizer, ForwardMode.train(s));
+                });
+                for (int r = 1; r < replicas; r++) {
+                    main.grads().flat().addi(models[r].grads().flat());
+                }
+                opt.step(main.params().flat(), main.grads().flat(), 1e-4);
+            }, warmup, reps);
+            double trainTps = shape.batch() * shape.seqLen() / trainSec;
+            double flops = 3 * cfg.forwardFlopsPerToken(shape.seqLen());
 
-        // Generation: batch 16, 32-token prompts, 64 new tokens, KV cache, sampling at temperature 1 without EOS.
-        int genBatch = 16;
-        int promptLen = 32;
-        int newTokens = 64;
-        int[][] prompts = new int[genBatch][promptLen];
-        long[] seeds = new long[genBatch];
-        for (int b = 0; b < genBatch; b++) {
-            for (int t = 0; t < promptLen; t++) {
-                prompts[b][t] = rng.nextInt(cfg.vocabSize);
+            // Generation: batch 16, 32-token prompts, 64 new tokens, KV cache, sampling at temperature 1 without EOS;
+            // each replica generates its share of the prompts.
+            int genBatch = 16;
+            int promptLen = 32;
+            int newTokens = 64;
+            int[][][] prompts = new int[replicas][][];
+            long[][] seeds = new long[replicas][genBatch / replicas];
+            for (int r = 0; r < replicas; r++) {
+                prompts[r] = randomIds(rng, genBatch / replicas, promptLen, cfg.vocabSize);
+                for (int b = 0; b < seeds[r].length; b++) {
+                    seeds[r][b] = (long) r * genBatch + b;
+                }
             }
-            seeds[b] = b;
+            SamplingConfig sc = SamplingConfig.sample(newTokens, 1.0);
+            double genSec = medianSeconds(() -> parallel(pool, replicas,
+                    r -> new Generator(models[r], -1, 0).generate(prompts[r], seeds[r], sc)), 1, Math.max(3, reps / 2));
+            double lossSum = 0;
+            for (double l : loss) {
+                lossSum += l;
+            }
+            return new Result(shape, trainTps, flops, peakGflops, genBatch * newTokens / genSec, lossSum);
+        } finally {
+            pool.shutdownNow();
         }
-        Generator gen = new Generator(model, -1, 0);
-        SamplingConfig sc = SamplingConfig.sample(newTokens, 1.0);
-        double genTps = genBatch * newTokens / medianSeconds(() -> gen.generate(prompts, seeds, sc), 1, Math.max(3, reps / 2));
-        return new Result(shape, trainTps, flops, peakGflops, genTps, loss[0]);
+    }
+
+    private static int[][] randomIds(SplittableRandom rng, int rows, int len, int vocab) {
+        int[][] ids = new int[rows][len];
+        for (int[] row : ids) {
+            for (int t = 0; t < len; t++) {
+                row[t] = rng.nextInt(vocab);
+            }
+        }
+        return ids;
+    }
+
+    /** Runs work(0..n-1) on the pool and waits for all; a failure is rethrown. */
+    private static void parallel(ExecutorService pool, int n, IntConsumer work) {
+        List<Future<?>> futures = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            int id = r;
+            futures.add(pool.submit(() -> work.accept(id)));
+        }
+        try {
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("benchmark interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("benchmark replica failed", e.getCause());
+        }
     }
 }

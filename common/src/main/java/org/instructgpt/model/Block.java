@@ -26,9 +26,9 @@ final class Block {
 
     INDArray forward(INDArray x, int batch, int time, INDArray maskBias, KvCache cache, ForwardMode mode) {
         INDArray a = attn.forward(ln1.forward(x), batch, time, maskBias, cache, mode);
-        INDArray h = x.add(attnResidDropout.forward(a, mode));
+        INDArray h = Residual.add(x, attnResidDropout.forward(a, mode));
         INDArray m = proj.forward(gelu.forward(fc.forward(ln2.forward(h))));
-        return h.addi(mlpResidDropout.forward(m, mode));
+        return Residual.addInPlace(h, mlpResidDropout.forward(m, mode));
     }
 
     INDArray backward(INDArray dOut) {

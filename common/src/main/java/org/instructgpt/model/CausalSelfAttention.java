@@ -49,7 +49,16 @@ final class CausalSelfAttention {
      * S = T without a cache and S = cached length + T with one.
      */
     INDArray forward(INDArray x, int batch, int time, INDArray maskBias, KvCache cache, ForwardMode mode) {
-        INDArray qkv = cAttn.forward(x).reshape('c', batch, time, 3, nHead, headDim);
+        INDArray qkvRows = cAttn.forward(x);
+        if (cache != null && !attnDropout.active(mode)
+                && FusedKernels.applicable(qkvRows, cache.keys(layer), cache.values(layer), maskBias)) {
+            INDArray merged = Nd4j.createUninitialized(x.dataType(), (long) batch * time, (long) nHead * headDim);
+            VectorKernels.cachedAttention(qkvRows, cache.keys(layer), cache.values(layer), cache.length(), maskBias,
+                    (float) scale, batch, time, merged);
+            q = k = v = probs = probsDropped = null;
+            return cProj.forward(merged);
+        }
+        INDArray qkv = qkvRows.reshape('c', batch, time, 3, nHead, headDim);
         q = heads(qkv, 0);
         INDArray kNew = heads(qkv, 1);
         INDArray vNew = heads(qkv, 2);
@@ -66,8 +75,13 @@ final class CausalSelfAttention {
             v = vNew;
         }
         INDArray scores = Nd4j.matmul(q, k, null, false, true, false);
-        scores.muli(scale).addi(maskBias);
-        probs = Nd4j.exec(new SoftMax(scores, scores, -1))[0];
+        if (FusedKernels.applicable(scores, maskBias)) {
+            VectorKernels.maskedSoftmax(scores, maskBias, (float) scale);
+            probs = scores;
+        } else {
+            scores.muli(scale).addi(maskBias);
+            probs = Nd4j.exec(new SoftMax(scores, scores, -1))[0];
+        }
         probsDropped = attnDropout.forward(probs, mode);
         INDArray y = Nd4j.matmul(probsDropped, v);
         INDArray merged = y.permute(0, 2, 1, 3).dup('c').reshape('c', (long) batch * time, (long) nHead * headDim);
@@ -89,8 +103,14 @@ final class CausalSelfAttention {
         INDArray dV = Nd4j.matmul(probsDropped, dY, null, true, false, false);
         INDArray dProbs = attnDropout.backward(dProbsDropped);
         // softmax: dS = P * (dP - sum(dP * P))
-        INDArray dot = dProbs.mul(probs).sum(true, 3);
-        INDArray dScores = dProbs.subi(dot).muli(probs).muli(scale);
+        INDArray dScores;
+        if (FusedKernels.applicable(probs, dProbs)) {
+            VectorKernels.softmaxBackward(probs, dProbs, (float) scale);
+            dScores = dProbs;
+        } else {
+            INDArray dot = dProbs.mul(probs).sum(true, 3);
+            dScores = dProbs.subi(dot).muli(probs).muli(scale);
+        }
         INDArray dQ = Nd4j.matmul(dScores, k);
         INDArray dK = Nd4j.matmul(dScores, q, null, true, false, false);
         INDArray dQkv = Nd4j.createUninitialized(dOut.dataType(), batch, time, 3, nHead, headDim);

@@ -23,6 +23,10 @@ final class Conv1D {
         this.x = x;
         INDArray y = Nd4j.createUninitialized(x.dataType(), x.rows(), w.columns());
         Nd4j.gemm(x, w, y, false, false, 1.0, 0.0);
+        if (FusedKernels.applicable(y, b)) {
+            VectorKernels.addRowVector(y, b);
+            return y;
+        }
         return y.addiRowVector(b);
     }
 

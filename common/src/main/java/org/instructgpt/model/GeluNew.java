@@ -15,6 +15,12 @@ final class GeluNew {
 
     INDArray forward(INDArray x) {
         this.x = x;
+        if (FusedKernels.applicable(x)) {
+            INDArray y = x.ulike();
+            t = x.ulike();
+            VectorKernels.geluNewForward(x, y, t);
+            return y;
+        }
         INDArray x2 = x.mul(x);
         // u = K * x * (1 + A x^2)
         INDArray u = x2.mul(A).addi(1.0).muli(x).muli(K);
@@ -24,6 +30,13 @@ final class GeluNew {
 
     /** d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) K (1 + 3 A x^2). */
     INDArray backward(INDArray dy) {
+        if (FusedKernels.applicable(x, t, dy)) {
+            INDArray dx = dy.ulike();
+            VectorKernels.geluNewBackward(x, t, dy, dx);
+            x = null;
+            t = null;
+            return dx;
+        }
         INDArray x2 = x.mul(x);
         INDArray du = x2.muli(3 * A).addi(1.0).muli(K);
         INDArray sech2 = t.mul(t).rsubi(1.0);

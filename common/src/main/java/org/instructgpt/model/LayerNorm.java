@@ -1,6 +1,7 @@
 package org.instructgpt.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -26,6 +27,13 @@ final class LayerNorm {
 
     /** x: [n, c]. */
     INDArray forward(INDArray x) {
+        if (FusedKernels.applicable(x, gamma, beta)) {
+            xhat = x.ulike();
+            rstd = Nd4j.createUninitialized(x.dataType(), x.rows());
+            INDArray y = x.ulike();
+            VectorKernels.layerNormForward(x, gamma, beta, (float) eps, xhat, rstd, y);
+            return y;
+        }
         INDArray mean = x.mean(true, 1);
         INDArray xc = x.subColumnVector(mean);
         INDArray var = xc.mul(xc).mean(true, 1);
@@ -36,6 +44,13 @@ final class LayerNorm {
 
     /** dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)); accumulates dGamma, dBeta. */
     INDArray backward(INDArray dy) {
+        if (FusedKernels.applicable(dy, xhat, rstd, gamma, dGamma, dBeta)) {
+            INDArray dx = dy.ulike();
+            VectorKernels.layerNormBackward(dy, xhat, rstd, gamma, dGamma, dBeta, dx);
+            xhat = null;
+            rstd = null;
+            return dx;
+        }
         ColumnSums.addTo(dGamma, dy.mul(xhat));
         ColumnSums.addTo(dBeta, dy);
         INDArray dxhat = dy.mulRowVector(gamma);

@@ -30,9 +30,8 @@ public final class TokenCrossEntropy {
         if (targets.length != n || weights.length != n) {
             throw new IllegalArgumentException("targets and weights must have " + n + " entries");
         }
-        INDArray logZ = logSumExp(logits);
-        double loss = 0;
-        double wsum = 0;
+        INDArray grad = inPlace ? logits : logits.dup();
+        double[] targetLogits = new double[n];
         for (int i = 0; i < n; i++) {
             if (weights[i] == 0) {
                 continue;
@@ -40,11 +39,21 @@ public final class TokenCrossEntropy {
             if (targets[i] < 0 || targets[i] >= v) {
                 throw new IllegalArgumentException("target id " + targets[i] + " at row " + i + " is outside the vocabulary of " + v);
             }
-            loss += weights[i] * (logZ.getDouble(i) - logits.getDouble(i, targets[i]));
+            targetLogits[i] = logits.getDouble(i, targets[i]);
+        }
+        double[] logZ;
+        if (FusedKernels.applicable(grad)) {
+            logZ = VectorKernels.softmaxRows(grad);
+        } else {
+            logZ = logSumExp(grad).toDoubleVector();
+            Nd4j.exec(new SoftMax(grad, grad, 1));
+        }
+        double loss = 0;
+        double wsum = 0;
+        for (int i = 0; i < n; i++) {
+            loss += weights[i] * (logZ[i] - targetLogits[i]);
             wsum += weights[i];
         }
-        INDArray grad = inPlace ? logits : logits.dup();
-        Nd4j.exec(new SoftMax(grad, grad, 1));
         double[] scale = new double[n];
         for (int i = 0; i < n; i++) {
             scale[i] = weights[i] / normalizer;

@@ -16,7 +16,28 @@ public final class Tokenizers {
     public static final List<String> HF_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "vocab.json", "merges.txt");
 
+    private static final Map<String, Tokenizer> BY_SPEC = new java.util.concurrent.ConcurrentHashMap<>();
+
     private Tokenizers() {
+    }
+
+    /**
+     * The tokenizer a config names: {@code byte-level}, or a directory (any Hadoop path) holding a tokenizer, such as
+     * a checkpoint. Loaded once per JVM, so Spark tasks on an executor share it.
+     */
+    public static Tokenizer forSpec(String spec) {
+        return BY_SPEC.computeIfAbsent(spec, s -> {
+            if (s.equals("byte-level")) {
+                return new ByteLevelTokenizer();
+            }
+            Path dir = new Path(s);
+            try {
+                return load(Fs.of(dir), dir).orElseThrow(() -> new IllegalArgumentException("no tokenizer ("
+                        + ByteLevelTokenizer.FILE + " or tokenizer.json) in " + s));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot read the tokenizer in " + s + ": " + e.getMessage(), e);
+            }
+        });
     }
 
     public static Optional<Tokenizer> load(FileSystem fs, Path dir) throws IOException {

@@ -3,6 +3,7 @@ package org.instructgpt.jobs;
 import com.typesafe.config.Config;
 import org.instructgpt.bench.ModelBenchmark;
 import org.instructgpt.config.Configs;
+import org.instructgpt.model.FusedKernels;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -25,9 +26,11 @@ public final class BenchCommand implements Callable<Integer> {
         int n = b.getInt("sgemm-size");
         double peak = ModelBenchmark.sgemmGflops(n, 7);
         System.out.printf("sgemm peak (%dx%d, median of 7): %.1f GFLOP/s%n", n, n, peak);
+        int replicas = b.getInt("replicas");
+        System.out.printf("fused kernels: %s; data-parallel replicas: %d%n", FusedKernels.available() ? "on" : "off", replicas);
         System.out.printf("%-6s %14s %12s %12s %16s %8s%n", "config", "train tok/s", "GFLOP/tok", "% of peak", "generate tok/s", "loss");
         for (String name : b.getStringList("configs")) {
-            ModelBenchmark.Result r = ModelBenchmark.run(ModelBenchmark.Shape.named(name), b.getInt("warmup"),
+            ModelBenchmark.Result r = ModelBenchmark.run(ModelBenchmark.Shape.named(name), replicas, b.getInt("warmup"),
                     b.getInt("repetitions"), peak, c.getLong("instructgpt.seed"));
             System.out.printf("%-6s %14.0f %12.4f %11.1f%% %16.0f %8.3f%n", name, r.trainTokensPerSec(), r.trainFlopsPerToken() / 1e9,
                     100 * r.peakShare(), r.generateTokensPerSec(), r.loss());

@@ -1,0 +1,130 @@
+package org.instructgpt.data;
+
+import org.instructgpt.data.DataRecord.Comparison;
+import org.instructgpt.data.DataRecord.Demonstration;
+import org.instructgpt.data.DataRecord.Document;
+import org.instructgpt.data.DataRecord.Prompt;
+import org.instructgpt.tokenizer.Tokenizer;
+import org.instructgpt.tokenizer.Tokenizers;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rules every imported row must pass, the same for all input formats. {@link #check} returns the first rule a row
+ * breaks, as a {@link Problem} whose reason starts with the rule's name ("empty field", "invalid UTF-8",
+ * "K out of range", "inconsistent ranks", "duplicate candidates", "prompt too long", "completion too long").
+ */
+public final class RecordValidator implements Serializable {
+    private final Limits limits;
+
+    /** The field a row fails on and why. */
+    public record Problem(String field, String reason) implements Serializable {
+    }
+
+    public RecordValidator(Limits limits) {
+        this.limits = limits;
+    }
+
+    /** The first broken rule, or null if the row is valid. */
+    public Problem check(DataRecord r) {
+        if (r instanceof Document d) {
+            return text("text", d.text(), -1);
+        }
+        if (r instanceof Prompt p) {
+            return text("prompt", p.prompt(), limits.maxPromptTokens());
+        }
+        if (r instanceof Demonstration d) {
+            return first(text("prompt", d.prompt(), limits.maxPromptTokens()),
+                    () -> text("completion", d.completion(), limits.maxCompletionTokens()));
+        }
+        Comparison c = (Comparison) r;
+        return first(text("prompt", c.prompt(), limits.maxPromptTokens()), () -> candidates(c.candidates()));
+    }
+
+    private static Problem first(Problem p, java.util.function.Supplier<Problem> next) {
+        return p != null ? p : next.get();
+    }
+
+    private Problem text(String field, String value, int maxTokens) {
+        if (value == null || value.isBlank()) {
+            return new Problem(field, "empty field");
+        }
+        int bad = invalidUtf16(value);
+        if (bad >= 0) {
+            return new Problem(field, "invalid UTF-8: undecodable or unpaired character at offset " + bad);
+        }
+        if (maxTokens >= 0) {
+            int n = tokenizer().encode(value).length;
+            if (n > maxTokens) {
+                String rule = field.startsWith("prompt") ? "prompt too long" : "completion too long";
+                return new Problem(field, rule + ": " + n + " tokens > " + maxTokens);
+            }
+        }
+        return null;
+    }
+
+    private Problem candidates(List<Candidate> cs) {
+        int k = cs.size();
+        if (k < limits.minCandidates() || k > limits.maxCandidates()) {
+            return new Problem("candidates", "K out of range: K=" + k + ", allowed " + limits.minCandidates() + ".."
+                    + limits.maxCandidates());
+        }
+        int best = Integer.MAX_VALUE;
+        int worst = Integer.MIN_VALUE;
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < k; i++) {
+            Candidate c = cs.get(i);
+            String f = "candidates[" + i + "].completion";
+            Problem p = text(f, c.completion(), limits.maxCompletionTokens());
+            if (p != null) {
+                return p;
+            }
+            if (c.rank() < 1 || c.rank() > k) {
+                return new Problem("candidates[" + i + "].rank", "inconsistent ranks: rank " + c.rank()
+                        + " outside 1.." + k);
+            }
+            best = Math.min(best, c.rank());
+            worst = Math.max(worst, c.rank());
+            Integer dup = seen.putIfAbsent(c.completion().strip(), i);
+            if (dup != null) {
+                return new Problem(f, "duplicate candidates: #" + dup + " and #" + i + " are the same answer");
+            }
+        }
+        if (best != 1) {
+            return new Problem("candidates", "inconsistent ranks: the best rank is " + best + ", not 1");
+        }
+        if (best == worst) {
+            return new Problem("candidates", "inconsistent ranks: all " + k + " candidates tied, no preference");
+        }
+        return null;
+    }
+
+    private Tokenizer tokenizer() {
+        return Tokenizers.forSpec(limits.tokenizer());
+    }
+
+    /**
+     * The offset of a character that cannot have come from valid UTF-8: the replacement character U+FFFD (what a
+     * decoder puts for undecodable bytes) or half of a surrogate pair; -1 if none.
+     */
+    static int invalidUtf16(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch == '\uFFFD') {
+                return i;
+            }
+            if (Character.isHighSurrogate(ch)) {
+                if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    return i;
+                }
+                i++;
+            } else if (Character.isLowSurrogate(ch)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

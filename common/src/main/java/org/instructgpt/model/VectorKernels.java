@@ -1,0 +1,460 @@
+package org.instructgpt.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Fused float kernels for the element-wise and row-wise parts of a GPT-2 step, written with the JDK's Vector API.
+ * libnd4j runs each of these as several ops with one pass over memory each, and its {@code tanh}, {@code exp} and
+ * softmax cost about 5 ns per float on the benchmark machine; one fused pass with the JDK's SVML intrinsics is 10-30x
+ * faster. Only {@link FusedKernels} calls these, after checking that the arrays are contiguous CPU float arrays; the
+ * composed ND4J code in each module stays the reference (and the path for double precision and GPUs).
+ */
+final class VectorKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final float K = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float A = 0.044715f;
+
+    private VectorKernels() {
+    }
+
+    /** The array's memory, positioned so that element i of the array is at byte {@code 4 * i}. */
+    private static ByteBuffer bytes(INDArray a) {
+        ByteBuffer b = a.data().asNio().order(NATIVE);
+        long off = a.offset() * 4L;
+        if (off == 0) {
+            return b;
+        }
+        return b.slice((int) off, b.capacity() - (int) off).order(NATIVE);
+    }
+
+    private static FloatVector load(ByteBuffer b, int i) {
+        return FloatVector.fromByteBuffer(F, b, 4 * i, NATIVE);
+    }
+
+    private static void store(FloatVector v, ByteBuffer b, int i) {
+        v.intoByteBuffer(b, 4 * i, NATIVE);
+    }
+
+    /** y = 0.5 x (1 + t) with t = tanh(K (x + A x^3)); t is kept for the backward pass. */
+    static void geluNewForward(INDArray x, INDArray y, INDArray t) {
+        ByteBuffer bx = bytes(x);
+        ByteBuffer by = bytes(y);
+        ByteBuffer bt = bytes(t);
+        int n = (int) x.length();
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = load(bx, i);
+            FloatVector u = v.mul(v).fma(A, 1f).mul(v).mul(K);
+            FloatVector th = u.lanewise(VectorOperators.TANH);
+            store(th, bt, i);
+            store(th.add(1f).mul(v).mul(0.5f), by, i);
+        }
+        for (; i < n; i++) {
+            float v = bx.getFloat(4 * i);
+            float th = (float) Math.tanh(K * v * (1f + A * v * v));
+            bt.putFloat(4 * i, th);
+            by.putFloat(4 * i, 0.5f * v * (1f + th));
+        }
+    }
+
+    /** dx = dy (0.5 (1 + t) + 0.5 x (1 - t^2) K (1 + 3 A x^2)); dx may be dy. */
+    static void geluNewBackward(INDArray x, INDArray t, INDArray dy, INDArray dx) {
+        ByteBuffer bx = bytes(x);
+        ByteBuffer bt = bytes(t);
+        ByteBuffer bdy = bytes(dy);
+        ByteBuffer bdx = bytes(dx);
+        int n = (int) x.length();
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = load(bx, i);
+            FloatVector th = load(bt, i);
+            FloatVector du = v.mul(v).fma(3 * A, 1f).mul(K);
+            FloatVector sech2 = th.mul(th).neg().add(1f);
+            FloatVector g = sech2.mul(du).mul(v).add(th).add(1f).mul(0.5f);
+            store(g.mul(load(bdy, i)), bdx, i);
+        }
+        for (; i < n; i++) {
+            float v = bx.getFloat(4 * i);
+            float th = bt.getFloat(4 * i);
+            float g = 0.5f * (1f + th + (1f - th * th) * K * (1f + 3 * A * v * v) * v);
+            bdx.putFloat(4 * i, g * bdy.getFloat(4 * i));
+        }
+    }
+
+    /**
+     * In place on scores [B, H, T, S]: softmax over S of {@code scale * scores + mask}, with mask [B, 1, T, S] shared
+     * by the heads.
+     */
+    static void maskedSoftmax(INDArray scores, INDArray mask, float scale) {
+        ByteBuffer bs = bytes(scores);
+        ByteBuffer bm = bytes(mask);
+        int batch = (int) scores.size(0);
+        int heads = (int) scores.size(1);
+        int time = (int) scores.size(2);
+        int s = (int) scores.size(3);
+        int up = F.loopBound(s);
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int t = 0; t < time; t++) {
+                    int row = ((b * heads + h) * time + t) * s;
+                    int mrow = (b * time + t) * s;
+                    FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+                    int j = 0;
+                    for (; j < up; j += L) {
+                        FloatVector v = load(bs, row + j).mul(scale).add(load(bm, mrow + j));
+                        store(v, bs, row + j);
+                        maxV = maxV.max(v);
+                    }
+                    float max = maxV.reduceLanes(VectorOperators.MAX);
+                    for (; j < s; j++) {
+                        float v = bs.getFloat(4 * (row + j)) * scale + bm.getFloat(4 * (mrow + j));
+                        bs.putFloat(4 * (row + j), v);
+                        max = Math.max(max, v);
+                    }
+                    FloatVector sumV = FloatVector.zero(F);
+                    j = 0;
+                    for (; j < up; j += L) {
+                        FloatVector e = load(bs, row + j).sub(max).lanewise(VectorOperators.EXP);
+                        store(e, bs, row + j);
+                        sumV = sumV.add(e);
+                    }
+                    float sum = sumV.reduceLanes(VectorOperators.ADD);
+                    for (; j < s; j++) {
+                        float e = (float) Math.exp(bs.getFloat(4 * (row + j)) - max);
+                        bs.putFloat(4 * (row + j), e);
+                        sum += e;
+                    }
+                    scaleRow(bs, row, s, 1f / sum);
+                }
+            }
+        }
+    }
+
+    /** In place on dProbs [.., S]: dScores = scale * P * (dP - sum(dP * P)) per row. */
+    static void softmaxBackward(INDArray probs, INDArray dProbs, float scale) {
+        ByteBuffer bp = bytes(probs);
+        ByteBuffer bd = bytes(dProbs);
+        int s = (int) probs.size(probs.rank() - 1);
+        int rows = (int) (probs.length() / s);
+        int up = F.loopBound(s);
+        for (int r = 0; r < rows; r++) {
+            int row = r * s;
+            FloatVector dotV = FloatVector.zero(F);
+            int j = 0;
+            for (; j < up; j += L) {
+                dotV = load(bd, row + j).fma(load(bp, row + j), dotV);
+            }
+            float dot = dotV.reduceLanes(VectorOperators.ADD);
+            for (; j < s; j++) {
+                dot += bd.getFloat(4 * (row + j)) * bp.getFloat(4 * (row + j));
+            }
+            j = 0;
+            for (; j < up; j += L) {
+                store(load(bd, row + j).sub(dot).mul(load(bp, row + j)).mul(scale), bd, row + j);
+            }
+            for (; j < s; j++) {
+                int at = 4 * (row + j);
+                bd.putFloat(at, (bd.getFloat(at) - dot) * bp.getFloat(at) * scale);
+            }
+        }
+    }
+
+    /**
+     * Row-wise LayerNorm of x [N, C]: writes xhat = (x - mean) * rstd, rstd [N] and y = xhat * gamma + beta.
+     */
+    static void layerNormForward(INDArray x, INDArray gamma, INDArray beta, float eps, INDArray xhat, INDArray rstd,
+                                 INDArray y) {
+        ByteBuffer bx = bytes(x);
+        ByteBuffer bxh = bytes(xhat);
+        ByteBuffer br = bytes(rstd);
+        ByteBuffer by = bytes(y);
+        ByteBuffer bg = bytes(gamma);
+        ByteBuffer bb = bytes(beta);
+        int n = (int) x.rows();
+        int c = (int) x.columns();
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int row = r * c;
+            FloatVector sumV = FloatVector.zero(F);
+            int j = 0;
+            for (; j < up; j += L) {
+                sumV = sumV.add(load(bx, row + j));
+            }
+            float sum = sumV.reduceLanes(VectorOperators.ADD);
+            for (; j < c; j++) {
+                sum += bx.getFloat(4 * (row + j));
+            }
+            float mean = sum / c;
+            FloatVector sqV = FloatVector.zero(F);
+            j = 0;
+            for (; j < up; j += L) {
+                FloatVector d = load(bx, row + j).sub(mean);
+                sqV = d.fma(d, sqV);
+            }
+            float sq = sqV.reduceLanes(VectorOperators.ADD);
+            for (; j < c; j++) {
+                float d = bx.getFloat(4 * (row + j)) - mean;
+                sq += d * d;
+            }
+            float rs = (float) (1.0 / Math.sqrt(sq / c + eps));
+            br.putFloat(4 * r, rs);
+            j = 0;
+            for (; j < up; j += L) {
+                FloatVector xh = load(bx, row + j).sub(mean).mul(rs);
+                store(xh, bxh, row + j);
+                store(xh.fma(load(bg, j), load(bb, j)), by, row + j);
+            }
+            for (; j < c; j++) {
+                float xh = (bx.getFloat(4 * (row + j)) - mean) * rs;
+                bxh.putFloat(4 * (row + j), xh);
+                by.putFloat(4 * (row + j), xh * bg.getFloat(4 * j) + bb.getFloat(4 * j));
+            }
+        }
+    }
+
+    /**
+     * dx = rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) with dxhat = dy * gamma; adds the column sums of
+     * dy * xhat to dGamma and of dy to dBeta. dx may be dy.
+     */
+    static void layerNormBackward(INDArray dy, INDArray xhat, INDArray rstd, INDArray gamma, INDArray dGamma,
+                                  INDArray dBeta, INDArray dx) {
+        ByteBuffer bdy = bytes(dy);
+        ByteBuffer bxh = bytes(xhat);
+        ByteBuffer br = bytes(rstd);
+        ByteBuffer bdx = bytes(dx);
+        float[] g = new float[(int) gamma.length()];
+        bytes(gamma).asFloatBuffer().get(g);
+        int n = (int) dy.rows();
+        int c = (int) dy.columns();
+        float[] dg = new float[c];
+        float[] db = new float[c];
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int row = r * c;
+            FloatVector m1V = FloatVector.zero(F);
+            FloatVector m2V = FloatVector.zero(F);
+            int j = 0;
+            for (; j < up; j += L) {
+                FloatVector d = load(bdy, row + j);
+                FloatVector xh = load(bxh, row + j);
+                FloatVector dxh = d.mul(FloatVector.fromArray(F, g, j));
+                m1V = m1V.add(dxh);
+                m2V = dxh.fma(xh, m2V);
+                d.fma(xh, FloatVector.fromArray(F, dg, j)).intoArray(dg, j);
+                d.add(FloatVector.fromArray(F, db, j)).intoArray(db, j);
+            }
+            float m1 = m1V.reduceLanes(VectorOperators.ADD);
+            float m2 = m2V.reduceLanes(VectorOperators.ADD);
+            for (; j < c; j++) {
+                float d = bdy.getFloat(4 * (row + j));
+                float xh = bxh.getFloat(4 * (row + j));
+                m1 += d * g[j];
+                m2 += d * g[j] * xh;
+                dg[j] += d * xh;
+                db[j] += d;
+            }
+            m1 /= c;
+            m2 /= c;
+            float rs = br.getFloat(4 * r);
+            j = 0;
+            for (; j < up; j += L) {
+                FloatVector dxh = load(bdy, row + j).mul(FloatVector.fromArray(F, g, j));
+                store(dxh.sub(m1).sub(load(bxh, row + j).mul(m2)).mul(rs), bdx, row + j);
+            }
+            for (; j < c; j++) {
+                float dxh = bdy.getFloat(4 * (row + j)) * g[j];
+                bdx.putFloat(4 * (row + j), (dxh - m1 - bxh.getFloat(4 * (row + j)) * m2) * rs);
+            }
+        }
+        addTo(dGamma, dg);
+        addTo(dBeta, db);
+    }
+
+    /**
+     * Row-wise softmax of logits [N, V] in place; returns each row's log-sum-exp (max + log(sum(exp(x - max)))).
+     */
+    static double[] softmaxRows(INDArray logits) {
+        ByteBuffer bl = bytes(logits);
+        int n = (int) logits.rows();
+        int v = (int) logits.columns();
+        int up = F.loopBound(v);
+        double[] logZ = new double[n];
+        for (int r = 0; r < n; r++) {
+            int row = r * v;
+            FloatVector maxV = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            int j = 0;
+            for (; j < up; j += L) {
+                maxV = maxV.max(load(bl, row + j));
+            }
+            float max = maxV.reduceLanes(VectorOperators.MAX);
+            for (; j < v; j++) {
+                max = Math.max(max, bl.getFloat(4 * (row + j)));
+            }
+            FloatVector sumV = FloatVector.zero(F);
+            j = 0;
+            for (; j < up; j += L) {
+                FloatVector e = load(bl, row + j).sub(max).lanewise(VectorOperators.EXP);
+                store(e, bl, row + j);
+                sumV = sumV.add(e);
+            }
+            double sum = sumV.reduceLanes(VectorOperators.ADD);
+            for (; j < v; j++) {
+                float e = (float) Math.exp(bl.getFloat(4 * (row + j)) - max);
+                bl.putFloat(4 * (row + j), e);
+                sum += e;
+            }
+            scaleRow(bl, row, v, (float) (1.0 / sum));
+            logZ[r] = max + Math.log(sum);
+        }
+        return logZ;
+    }
+
+    /**
+     * Attention of new tokens against a KV cache, for inference: appends the new keys and values from qkv [B*T, 3*C]
+     * (GPT-2's fused projection, columns q | k | v, each head-major) at position {@code past} of the caches
+     * [B, H, capacity, D], then writes softmax(scale * q k^T + mask) v for every head into out [B*T, C], with mask
+     * [B, 1, T, past + T]. One pass replaces the head permutes, cache copies and many tiny batched matmuls.
+     */
+    static void cachedAttention(INDArray qkv, INDArray cacheK, INDArray cacheV, int past, INDArray mask, float scale,
+                                int batch, int time, INDArray out) {
+        ByteBuffer bq = bytes(qkv);
+        ByteBuffer bk = bytes(cacheK);
+        ByteBuffer bv = bytes(cacheV);
+        ByteBuffer bm = bytes(mask);
+        ByteBuffer bo = bytes(out);
+        int heads = (int) cacheK.size(1);
+        int capacity = (int) cacheK.size(2);
+        int d = (int) cacheK.size(3);
+        int c = heads * d;
+        int s = past + time;
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < time; t++) {
+                int row = (b * time + t) * 3 * c;
+                for (int h = 0; h < heads; h++) {
+                    int at = ((b * heads + h) * capacity + past + t) * d;
+                    copy(bq, row + c + h * d, bk, at, d);
+                    copy(bq, row + 2 * c + h * d, bv, at, d);
+                }
+            }
+        }
+        float[] p = new float[s];
+        float[] acc = new float[d];
+        int upD = F.loopBound(d);
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int kv = (b * heads + h) * capacity * d;
+                for (int t = 0; t < time; t++) {
+                    int qAt = (b * time + t) * 3 * c + h * d;
+                    int mrow = (b * time + t) * s;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < s; j++) {
+                        float dot = dot(bq, qAt, bk, kv + j * d, d);
+                        float v = dot * scale + bm.getFloat(4 * (mrow + j));
+                        p[j] = v;
+                        max = Math.max(max, v);
+                    }
+                    float sum = 0;
+                    for (int j = 0; j < s; j++) {
+                        float e = (float) Math.exp(p[j] - max);
+                        p[j] = e;
+                        sum += e;
+                    }
+                    java.util.Arrays.fill(acc, 0f);
+                    for (int j = 0; j < s; j++) {
+                        float w = p[j] / sum;
+                        int vAt = kv + j * d;
+                        int e = 0;
+                        for (; e < upD; e += L) {
+                            load(bv, vAt + e).mul(w).add(FloatVector.fromArray(F, acc, e)).intoArray(acc, e);
+                        }
+                        for (; e < d; e++) {
+                            acc[e] += w * bv.getFloat(4 * (vAt + e));
+                        }
+                    }
+                    int oAt = (b * time + t) * c + h * d;
+                    for (int e = 0; e < d; e++) {
+                        bo.putFloat(4 * (oAt + e), acc[e]);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float dot(ByteBuffer a, int ai, ByteBuffer b, int bi, int n) {
+        FloatVector sum = FloatVector.zero(F);
+        int e = 0;
+        for (int up = F.loopBound(n); e < up; e += L) {
+            sum = load(a, ai + e).fma(load(b, bi + e), sum);
+        }
+        float r = sum.reduceLanes(VectorOperators.ADD);
+        for (; e < n; e++) {
+            r += a.getFloat(4 * (ai + e)) * b.getFloat(4 * (bi + e));
+        }
+        return r;
+    }
+
+    private static void copy(ByteBuffer from, int fi, ByteBuffer to, int ti, int n) {
+        for (int e = 0; e < n; e++) {
+            to.putFloat(4 * (ti + e), from.getFloat(4 * (fi + e)));
+        }
+    }
+
+    /** x[n, c] += row[c], in place. */
+    static void addRowVector(INDArray x, INDArray row) {
+        ByteBuffer bx = bytes(x);
+        ByteBuffer br = bytes(row);
+        int c = (int) row.length();
+        int n = (int) (x.length() / c);
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int at = r * c;
+            int j = 0;
+            for (; j < up; j += L) {
+                store(load(bx, at + j).add(load(br, j)), bx, at + j);
+            }
+            for (; j < c; j++) {
+                bx.putFloat(4 * (at + j), bx.getFloat(4 * (at + j)) + br.getFloat(4 * j));
+            }
+        }
+    }
+
+    /** out = a + b element-wise (out may be a or b). */
+    static void add(INDArray a, INDArray b, INDArray out) {
+        ByteBuffer ba = bytes(a);
+        ByteBuffer bb = bytes(b);
+        ByteBuffer bo = bytes(out);
+        int n = (int) a.length();
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            store(load(ba, i).add(load(bb, i)), bo, i);
+        }
+        for (; i < n; i++) {
+            bo.putFloat(4 * i, ba.getFloat(4 * i) + bb.getFloat(4 * i));
+        }
+    }
+
+    private static void scaleRow(ByteBuffer b, int row, int n, float f) {
+        int j = 0;
+        for (int up = F.loopBound(n); j < up; j += L) {
+            store(load(b, row + j).mul(f), b, row + j);
+        }
+        for (; j < n; j++) {
+            b.putFloat(4 * (row + j), b.getFloat(4 * (row + j)) * f);
+        }
+    }
+
+    private static void addTo(INDArray target, float[] values) {
+        ByteBuffer bt = bytes(target);
+        for (int j = 0; j < values.length; j++) {
+            bt.putFloat(4 * j, bt.getFloat(4 * j) + values[j]);
+        }
+    }
+}
