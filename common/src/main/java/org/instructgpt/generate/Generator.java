@@ -1,5 +1,6 @@
 package org.instructgpt.generate;
 
+import org.instructgpt.data.Batches;
 import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.KvCache;
@@ -31,23 +32,7 @@ public final class Generator {
 
     /** Left-pads prompts of different lengths to one length. */
     public ModelInput leftPad(int[][] prompts) {
-        int len = 0;
-        for (int[] p : prompts) {
-            if (p.length == 0) {
-                throw new IllegalArgumentException("an empty prompt cannot be generated from");
-            }
-            len = Math.max(len, p.length);
-        }
-        int[][] ids = new int[prompts.length][len];
-        int[][] mask = new int[prompts.length][len];
-        for (int b = 0; b < prompts.length; b++) {
-            int off = len - prompts[b].length;
-            for (int t = 0; t < len; t++) {
-                ids[b][t] = t < off ? padId : prompts[b][t - off];
-                mask[b][t] = t < off ? 0 : 1;
-            }
-        }
-        return ModelInput.withMask(ids, mask);
+        return Batches.leftPadded(prompts, padId);
     }
 
     public GenerationResult generate(int[][] prompts, long[] seeds, SamplingConfig cfg) {
