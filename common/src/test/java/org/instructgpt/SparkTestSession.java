@@ -19,6 +19,9 @@ public final class SparkTestSession {
                     .config("spark.default.parallelism", "2")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.sql.session.timeZone", "UTC")
+                    // As in reference.conf, so tests serialize the way jobs do.
+                    .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                    .config("spark.kryo.registrator", "org.instructgpt.spark.KryoRegistrator")
                     .getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
         }

@@ -54,4 +54,20 @@ class InstructGptCommandTest {
         assertTrue(code != 0);
         assertTrue(err.toString().contains("top-p"), err.toString());
     }
+
+    @Test
+    void importWritesTheDatasetRejectsAndStats() throws Exception {
+        Path in = tmp.resolve("hh.jsonl");
+        Files.writeString(in, "{\"chosen\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello\", \"rejected\": \"\\n\\nHuman: Hi\\n\\nAssistant: Go\"}\n"
+                + "{\"chosen\": 3}\n");
+        Path out = tmp.resolve("comparisons");
+        int code = new CommandLine(new InstructGpt()).execute("import", "--format", "hh", "--input", in.toString(),
+                "--output", out.toString(), "--set", "instructgpt.data.max-rejected-fraction=0.5");
+        assertEquals(0, code);
+        assertTrue(Files.isDirectory(out.resolve("split=train")));
+        JsonNode stats = new ObjectMapper().readTree(out.resolve("_stats.json").toFile());
+        assertEquals(1, stats.get("valid").asInt());
+        assertEquals(1, stats.get("rejected").asInt());
+        assertTrue(Files.isDirectory(out.resolve("_rejected")));
+    }
 }
