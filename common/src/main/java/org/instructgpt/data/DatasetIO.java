@@ -9,6 +9,13 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.instructgpt.io.Fs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -25,9 +32,41 @@ public final class DatasetIO {
         df.write().mode(SaveMode.Overwrite).partitionBy("split").parquet(path);
     }
 
+    /**
+     * Writes records held by the driver as one file per split with stable names ({@code part-00000.snappy.parquet},
+     * no checksum side files), so that the same records give the same files byte for byte.
+     */
     public static void write(SparkSession spark, List<? extends DataRecord> records, DatasetKind kind, String path) {
         Dataset<Row> df = spark.createDataFrame(records.stream().map(DataRecord::toRow).toList(), kind.schema());
-        df.write().mode(SaveMode.Overwrite).partitionBy("split").parquet(path);
+        df.coalesce(1).write().mode(SaveMode.Overwrite).partitionBy("split").parquet(path);
+        stableFileNames(new Path(path));
+    }
+
+    /** Renames Spark's part files (named with a random job id) to part-NNNNN.ext and drops .crc files, recursively. */
+    static void stableFileNames(Path dir) {
+        FileSystem fs = Fs.of(dir);
+        try {
+            FileStatus[] entries = fs.listStatus(dir);
+            Arrays.sort(entries);
+            int part = 0;
+            for (FileStatus st : entries) {
+                String name = st.getPath().getName();
+                if (st.isDirectory()) {
+                    stableFileNames(st.getPath());
+                } else if (name.endsWith(".crc")) {
+                    fs.delete(st.getPath(), false);
+                } else if (name.startsWith("part-")) {
+                    int dot = name.indexOf('.');
+                    String ext = dot >= 0 ? name.substring(dot) : "";
+                    Path to = new Path(dir, String.format("part-%05d%s", part++, ext));
+                    if (!fs.rename(st.getPath(), to)) {
+                        throw new IOException("cannot rename " + st.getPath() + " to " + to);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename the files of " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     public static void writeRejects(SparkSession spark, JavaRDD<Reject> rejects, String path) {

@@ -1,0 +1,22 @@
+package org.instructgpt.world;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+import java.util.Map;
+
+/** What {@code prepare} made, written to {@code world.json}: sizes, families, facts and the labelers' agreement. */
+public record WorldReport(
+        @JsonProperty("seed") long seed,
+        @JsonProperty("scale") double scale,
+        @JsonProperty("trained_families") List<String> trainedFamilies,
+        @JsonProperty("held_out_families") List<String> heldOutFamilies,
+        @JsonProperty("forbidden_words") List<String> forbiddenWords,
+        @JsonProperty("facts") List<FactBook.Fact> facts,
+        @JsonProperty("counts") Map<String, Integer> counts,
+        @JsonProperty("labeler_error_rate") double labelerErrorRate,
+        @JsonProperty("labeler_temperature") double labelerTemperature,
+        @JsonProperty("labeler_agreement_target") double agreementTarget,
+        @JsonProperty("labeler_agreement_expected") double agreementExpected,
+        @JsonProperty("labeler_agreement_measured") double agreementMeasured) {
+}

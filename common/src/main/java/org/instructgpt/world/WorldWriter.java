@@ -1,0 +1,49 @@
+package org.instructgpt.world;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.io.Fs;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Writes a world as the pipeline's datasets: {@code pretrain/}, {@code sft/} (demonstrations), {@code rm/}
+ * (comparisons), {@code ppo/} and {@code eval/} (prompts), and {@code world.json}. The same world gives the same
+ * files, byte for byte.
+ */
+public final class WorldWriter {
+    public static final String PRETRAIN = "pretrain";
+    public static final String SFT = "sft";
+    public static final String RM = "rm";
+    public static final String PPO = "ppo";
+    public static final String EVAL = "eval";
+    public static final String REPORT = "world.json";
+
+    private WorldWriter() {
+    }
+
+    public static void write(SparkSession spark, World w, String output) {
+        Path out = new Path(output);
+        FileSystem fs = Fs.of(out);
+        try {
+            fs.delete(out, true);
+            DatasetIO.write(spark, w.pretrain(), DatasetKind.PRETRAIN, new Path(out, PRETRAIN).toString());
+            DatasetIO.write(spark, w.sft(), DatasetKind.DEMONSTRATIONS, new Path(out, SFT).toString());
+            DatasetIO.write(spark, w.rm(), DatasetKind.COMPARISONS, new Path(out, RM).toString());
+            DatasetIO.write(spark, w.ppo(), DatasetKind.PROMPTS, new Path(out, PPO).toString());
+            DatasetIO.write(spark, w.eval(), DatasetKind.PROMPTS, new Path(out, EVAL).toString());
+            try (FSDataOutputStream os = fs.create(new Path(out, REPORT), true)) {
+                os.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(w.report()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the world to " + output + ": " + e.getMessage(), e);
+        }
+    }
+}
