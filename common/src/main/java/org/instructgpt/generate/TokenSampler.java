@@ -29,10 +29,10 @@ final class TokenSampler {
         double[] p = new double[vocab];
         double sum = 0;
         for (int i = 0; i < vocab; i++) {
-            p[i] = Math.exp((logits[from + i] - max) / t);
+            p[i] = StrictMath.exp((logits[from + i] - max) / t);
             sum += p[i];
         }
-        double logSum = Math.log(sum);
+        double logSum = StrictMath.log(sum);
         int token;
         if (cfg.isGreedy()) {
             token = argmax;

@@ -1,6 +1,8 @@
 package org.instructgpt.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,6 +19,7 @@ import java.nio.ByteOrder;
  */
 final class VectorKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final float K = (float) Math.sqrt(2.0 / Math.PI);
@@ -24,6 +27,69 @@ final class VectorKernels {
 
     private VectorKernels() {
     }
+
+    // Exponentials and sums must give the same bits whether a kernel runs interpreted, in C1 or in C2: the Vector
+    // API's EXP/TANH (SVML in C2, StrictMath in the fallback) and its ADD reduction (unordered) do not, which made
+    // training depend on JIT warm-up. So exp is a Cephes-style polynomial of exactly rounded operations, the same in
+    // the vector and the scalar code, and lane sums are added in lane order.
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;
+    private static final float EXP_MIN = -87.0f;
+    private static final float EXP_MAX = 88.0f;
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> underflow = x.lt(EXP_MIN);
+        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector n = c.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = c.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
+        p = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector e = (IntVector) n.convertShape(VectorOperators.F2I, I, 0);
+        FloatVector scale = e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale).blend(0f, underflow);
+    }
+
+    static float exp(float x) {
+        if (x < EXP_MIN) {
+            return 0f;
+        }
+        float c = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+        float n = c * LOG2E + ROUND - ROUND;
+        float r = c - n * LN2_HI - n * LN2_LO;
+        float p = ((((P0 * r + P1) * r + P2) * r + P3) * r + P4) * r + P5;
+        p = p * (r * r) + r + 1f;
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    /** tanh(u) = 1 - 2 / (exp(2u) + 1), with u clamped to [-10, 10] (where tanh is +-1 in float). */
+    static FloatVector tanh(FloatVector u) {
+        FloatVector e = exp(u.max(-10f).min(10f).mul(2f));
+        return FloatVector.broadcast(F, 1f).div(e.add(1f)).mul(-2f).add(1f);
+    }
+
+    static float tanh(float u) {
+        float e = exp(Math.min(Math.max(u, -10f), 10f) * 2f);
+        return 1f / (e + 1f) * -2f + 1f;
+    }
+
+    /** The lanes' sum, added in lane order. */
+    static float sum(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0f;
+        for (float x : lanes) {
+            s += x;
+        }
+        return s;
+    }
+
 
     /** The array's memory, positioned so that element i of the array is at byte {@code 4 * i}. */
     private static ByteBuffer bytes(INDArray a) {
@@ -53,13 +119,13 @@ final class VectorKernels {
         for (int up = F.loopBound(n); i < up; i += L) {
             FloatVector v = load(bx, i);
             FloatVector u = v.mul(v).fma(A, 1f).mul(v).mul(K);
-            FloatVector th = u.lanewise(VectorOperators.TANH);
+            FloatVector th = tanh(u);
             store(th, bt, i);
             store(th.add(1f).mul(v).mul(0.5f), by, i);
         }
         for (; i < n; i++) {
             float v = bx.getFloat(4 * i);
-            float th = (float) Math.tanh(K * v * (1f + A * v * v));
+            float th = tanh(K * v * (1f + A * v * v));
             bt.putFloat(4 * i, th);
             by.putFloat(4 * i, 0.5f * v * (1f + th));
         }
@@ -122,13 +188,13 @@ final class VectorKernels {
                     FloatVector sumV = FloatVector.zero(F);
                     j = 0;
                     for (; j < up; j += L) {
-                        FloatVector e = load(bs, row + j).sub(max).lanewise(VectorOperators.EXP);
+                        FloatVector e = exp(load(bs, row + j).sub(max));
                         store(e, bs, row + j);
                         sumV = sumV.add(e);
                     }
-                    float sum = sumV.reduceLanes(VectorOperators.ADD);
+                    float sum = sum(sumV);
                     for (; j < s; j++) {
-                        float e = (float) Math.exp(bs.getFloat(4 * (row + j)) - max);
+                        float e = exp(bs.getFloat(4 * (row + j)) - max);
                         bs.putFloat(4 * (row + j), e);
                         sum += e;
                     }
@@ -152,7 +218,7 @@ final class VectorKernels {
             for (; j < up; j += L) {
                 dotV = load(bd, row + j).fma(load(bp, row + j), dotV);
             }
-            float dot = dotV.reduceLanes(VectorOperators.ADD);
+            float dot = sum(dotV);
             for (; j < s; j++) {
                 dot += bd.getFloat(4 * (row + j)) * bp.getFloat(4 * (row + j));
             }
@@ -188,7 +254,7 @@ final class VectorKernels {
             for (; j < up; j += L) {
                 sumV = sumV.add(load(bx, row + j));
             }
-            float sum = sumV.reduceLanes(VectorOperators.ADD);
+            float sum = sum(sumV);
             for (; j < c; j++) {
                 sum += bx.getFloat(4 * (row + j));
             }
@@ -199,7 +265,7 @@ final class VectorKernels {
                 FloatVector d = load(bx, row + j).sub(mean);
                 sqV = d.fma(d, sqV);
             }
-            float sq = sqV.reduceLanes(VectorOperators.ADD);
+            float sq = sum(sqV);
             for (; j < c; j++) {
                 float d = bx.getFloat(4 * (row + j)) - mean;
                 sq += d * d;
@@ -251,8 +317,8 @@ final class VectorKernels {
                 d.fma(xh, FloatVector.fromArray(F, dg, j)).intoArray(dg, j);
                 d.add(FloatVector.fromArray(F, db, j)).intoArray(db, j);
             }
-            float m1 = m1V.reduceLanes(VectorOperators.ADD);
-            float m2 = m2V.reduceLanes(VectorOperators.ADD);
+            float m1 = sum(m1V);
+            float m2 = sum(m2V);
             for (; j < c; j++) {
                 float d = bdy.getFloat(4 * (row + j));
                 float xh = bxh.getFloat(4 * (row + j));
@@ -301,18 +367,18 @@ final class VectorKernels {
             FloatVector sumV = FloatVector.zero(F);
             j = 0;
             for (; j < up; j += L) {
-                FloatVector e = load(bl, row + j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(load(bl, row + j).sub(max));
                 store(e, bl, row + j);
                 sumV = sumV.add(e);
             }
-            double sum = sumV.reduceLanes(VectorOperators.ADD);
+            double sum = sum(sumV);
             for (; j < v; j++) {
-                float e = (float) Math.exp(bl.getFloat(4 * (row + j)) - max);
+                float e = exp(bl.getFloat(4 * (row + j)) - max);
                 bl.putFloat(4 * (row + j), e);
                 sum += e;
             }
             scaleRow(bl, row, v, (float) (1.0 / sum));
-            logZ[r] = max + Math.log(sum);
+            logZ[r] = max + StrictMath.log(sum);
         }
         return logZ;
     }
@@ -363,7 +429,7 @@ final class VectorKernels {
                     }
                     float sum = 0;
                     for (int j = 0; j < s; j++) {
-                        float e = (float) Math.exp(p[j] - max);
+                        float e = exp(p[j] - max);
                         p[j] = e;
                         sum += e;
                     }
@@ -394,7 +460,7 @@ final class VectorKernels {
         for (int up = F.loopBound(n); e < up; e += L) {
             sum = load(a, ai + e).fma(load(b, bi + e), sum);
         }
-        float r = sum.reduceLanes(VectorOperators.ADD);
+        float r = sum(sum);
         for (; e < n; e++) {
             r += a.getFloat(4 * (ai + e)) * b.getFloat(4 * (bi + e));
         }

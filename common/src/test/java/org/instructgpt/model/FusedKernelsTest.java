@@ -128,4 +128,38 @@ class FusedKernelsTest {
         INDArray expected = t.add(1.0);
         assertEquals(0.0, expected.sub(Residual.add(t, Nd4j.ones(DataType.FLOAT, 4, 6))).amaxNumber().doubleValue(), 1e-7);
     }
+
+    /**
+     * The kernels' exp and tanh are built from exactly rounded operations, so the vector lanes and the scalar
+     * remainder give the same bits (and so does any JIT tier), and they are accurate to float precision.
+     */
+    @Test
+    void expAndTanhAreAccurateAndTheSameInVectorAndScalarCode() {
+        jdk.incubator.vector.VectorSpecies<Float> sp = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        SplittableRandom r = new SplittableRandom(1);
+        float[] xs = new float[sp.length() * 200];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) (r.nextDouble() * 200 - 120);
+        }
+        xs[0] = -1e9f;
+        xs[1] = 0f;
+        for (int i = 0; i < xs.length; i += sp.length()) {
+            float[] e = VectorKernels.exp(jdk.incubator.vector.FloatVector.fromArray(sp, xs, i)).toArray();
+            float[] t = VectorKernels.tanh(jdk.incubator.vector.FloatVector.fromArray(sp, xs, i).mul(0.05f)).toArray();
+            for (int j = 0; j < e.length; j++) {
+                float x = xs[i + j];
+                assertEquals(Float.floatToIntBits(VectorKernels.exp(x)), Float.floatToIntBits(e[j]), "exp(" + x + ")");
+                assertEquals(Float.floatToIntBits(VectorKernels.tanh(x * 0.05f)), Float.floatToIntBits(t[j]), "tanh");
+                double want = StrictMath.exp(x);
+                if (x > -87) {
+                    assertEquals(want, e[j], 3e-7 * want, "exp(" + x + ")");
+                } else {
+                    assertTrue(e[j] < 1e-37);
+                }
+                assertEquals(StrictMath.tanh(x * 0.05f), t[j], 2e-7, "tanh(" + x * 0.05f + ")");
+            }
+        }
+        assertEquals(0f, VectorKernels.exp(-1e9f));
+        assertEquals(1f, VectorKernels.exp(0f));
+    }
 }

@@ -1,0 +1,205 @@
+package org.instructgpt.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.util.Seeds;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Synchronous data-parallel training on Spark, the pattern of MLlib's GradientDescent: each step the driver
+ * broadcasts the parameters, every partition computes the gradient of the summed loss on its share of the global
+ * batch (in micro-batches, on a model replica it keeps per executor), the driver sums the partitions' gradients
+ * <em>in partition order</em> (so the result does not depend on which task finished first), divides by the batch's
+ * total weight, clips, and applies AdamW. Every random choice (which examples, dropout masks) is keyed by
+ * (seed, step, partition, micro-batch), so a retried task returns the same gradient.
+ */
+public final class DataParallelTrainer<E extends Serializable> {
+    private final JavaSparkContext sc;
+    private final ShardedData<E> data;
+    private final TrainingObjective<E> objective;
+    private final Gpt2Model model;
+    private final ModelSpec spec;
+    private final OptimizerSettings opt;
+    private final long seed;
+    private final AdamW adamW;
+    private final LearningRateSchedule schedule;
+    private final INDArray grad;
+    private long step;
+
+    /** The outcome of one step. */
+    public record StepResult(long step, double loss, double weight, double gradNorm, double learningRate,
+                             double seconds, double computeSeconds) {
+        /** The share of the step not spent computing in the slowest partition: broadcast, scheduling, aggregation. */
+        public double overheadShare() {
+            return seconds <= 0 ? 0 : Math.max(0, seconds - computeSeconds) / seconds;
+        }
+    }
+
+    public DataParallelTrainer(JavaSparkContext sc, ShardedData<E> data, TrainingObjective<E> objective, Gpt2Model model,
+                               OptimizerSettings opt, long seed) {
+        if (opt.batchSize() % data.partitions() != 0) {
+            throw new IllegalArgumentException("batch size " + opt.batchSize() + " is not a multiple of the "
+                    + data.partitions() + " partitions");
+        }
+        this.sc = sc;
+        this.data = data;
+        this.objective = objective;
+        this.model = model;
+        this.spec = ModelSpec.of(model);
+        this.opt = opt;
+        this.seed = seed;
+        this.adamW = new AdamW(model.params().flat(), opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay(), null);
+        this.schedule = opt.lrSchedule();
+        this.grad = model.params().flat().ulike();
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public AdamW optimizer() {
+        return adamW;
+    }
+
+    public Gpt2Model model() {
+        return model;
+    }
+
+    /** The averaged, clipped gradient the last step applied. */
+    INDArray lastGradient() {
+        return grad;
+    }
+
+    /** Continues from a checkpoint: parameters are already in the model; restores the moments and the step. */
+    public void restore(INDArray firstMoment, INDArray secondMoment, long steps) {
+        adamW.restore(firstMoment, secondMoment, steps);
+        this.step = steps;
+    }
+
+    /** One synchronous step over the global batch. */
+    public StepResult runStep() {
+        long start = System.nanoTime();
+        Broadcast<float[]> params = sc.broadcast(model.params().flat().toFloatVector());
+        int local = opt.batchSize() / data.partitions();
+        int micro = opt.microBatch();
+        long s = step;
+        long sd = seed;
+        ModelSpec sp = spec;
+        TrainingObjective<E> obj = objective;
+        List<ShardResult> results;
+        try {
+            results = new ArrayList<>(data.rdd().mapPartitionsWithIndex(
+                    (pi, it) -> Collections.singletonList(shard(pi, it, params.value(), sp, obj, sd, s, local, micro)).iterator(),
+                    false).collect());
+        } finally {
+            params.destroy();
+        }
+        results.sort(Comparator.comparingInt(ShardResult::partition));
+        double loss = 0;
+        double weight = 0;
+        double compute = 0;
+        grad.assign(0);
+        for (ShardResult r : results) {
+            if (r.problem() != null) {
+                throw new NonFiniteLossException("step " + step + ", partition " + r.partition() + ": " + r.problem()
+                        + "; the step was refused and no parameter was changed");
+            }
+            loss += r.loss();
+            weight += r.weight();
+            compute = Math.max(compute, r.seconds());
+            if (r.gradient() != null) {
+                grad.addi(Nd4j.createFromArray(r.gradient()).castTo(grad.dataType()));
+            }
+        }
+        if (weight <= 0) {
+            throw new IllegalStateException("step " + step + ": the global batch has no tokens to predict");
+        }
+        grad.divi(weight);
+        double norm = opt.clipNorm() > 0 ? GradientClipping.clipGlobalNorm(grad, opt.clipNorm()) : grad.norm2Number().doubleValue();
+        double lr = opt.learningRate() * schedule.factor(step);
+        adamW.step(model.params().flat(), grad, lr);
+        step++;
+        return new StepResult(step, loss / weight, weight, norm, lr, (System.nanoTime() - start) / 1e9, compute);
+    }
+
+    /** One partition's share of step {@code step}. */
+    static <E> ShardResult shard(int partition, Iterator<E> rows, float[] params, ModelSpec spec, TrainingObjective<E> obj,
+                                 long seed, long step, int local, int micro) {
+        long start = System.nanoTime();
+        List<E> all = new ArrayList<>();
+        rows.forEachRemaining(all::add);
+        if (all.isEmpty()) {
+            return new ShardResult(partition, null, 0, 0, 0, null);
+        }
+        List<E> batch = EpochSampler.select(all, seed, partition, step, local);
+        Gpt2Model m = ReplicaPool.borrow(spec);
+        try {
+            m.params().flat().assign(Nd4j.createFromArray(params).castTo(m.params().flat().dataType()));
+            m.grads().zero();
+            TrainingObjective.LossSum sum = new TrainingObjective.LossSum(0, 0);
+            for (int k = 0; k * micro < batch.size(); k++) {
+                List<E> mb = batch.subList(k * micro, Math.min(batch.size(), (k + 1) * micro));
+                sum = sum.plus(obj.accumulate(m, mb, ForwardMode.train(Seeds.derive(seed, step, partition, k))));
+            }
+            float[] g = m.grads().flat().toFloatVector();
+            String problem = null;
+            if (!Double.isFinite(sum.loss())) {
+                problem = "the loss is " + sum.loss();
+            } else {
+                for (int i = 0; i < g.length; i++) {
+                    if (!Float.isFinite(g[i])) {
+                        problem = "gradient entry " + i + " is " + g[i];
+                        break;
+                    }
+                }
+            }
+            return new ShardResult(partition, g, sum.loss(), sum.weight(), (System.nanoTime() - start) / 1e9, problem);
+        } finally {
+            ReplicaPool.giveBack(spec, m);
+        }
+    }
+
+    /** The loss over every example of {@code eval} (no update), computed on the partitions. */
+    public TrainingObjective.LossSum evaluate(ShardedData<E> eval) {
+        Broadcast<float[]> params = sc.broadcast(model.params().flat().toFloatVector());
+        ModelSpec sp = spec;
+        TrainingObjective<E> obj = objective;
+        int micro = opt.microBatch();
+        try {
+            List<TrainingObjective.LossSum> parts = new ArrayList<>(eval.rdd().mapPartitionsWithIndex((pi, it) -> {
+                List<E> all = new ArrayList<>();
+                it.forEachRemaining(all::add);
+                TrainingObjective.LossSum sum = new TrainingObjective.LossSum(0, 0);
+                if (!all.isEmpty()) {
+                    Gpt2Model m = ReplicaPool.borrow(sp);
+                    try {
+                        m.params().flat().assign(Nd4j.createFromArray(params.value()).castTo(m.params().flat().dataType()));
+                        for (int k = 0; k * micro < all.size(); k++) {
+                            sum = sum.plus(obj.evaluate(m, all.subList(k * micro, Math.min(all.size(), (k + 1) * micro))));
+                        }
+                    } finally {
+                        ReplicaPool.giveBack(sp, m);
+                    }
+                }
+                return Collections.singletonList(sum).iterator();
+            }, false).collect());
+            TrainingObjective.LossSum total = new TrainingObjective.LossSum(0, 0);
+            for (TrainingObjective.LossSum p : parts) {
+                total = total.plus(p);
+            }
+            return total;
+        } finally {
+            params.destroy();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package org.instructgpt.train;
+
+import java.io.Serializable;
+
+/**
+ * What one partition returns for one step: the gradient of its summed loss (null if it had no examples), the loss
+ * and its weight, how long the computation took, and what was wrong if the numbers are not finite.
+ */
+record ShardResult(int partition, float[] gradient, double loss, double weight, double seconds, String problem)
+        implements Serializable {
+}

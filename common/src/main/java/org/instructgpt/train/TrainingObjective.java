@@ -1,0 +1,31 @@
+package org.instructgpt.train;
+
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Gpt2Model;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The loss of one stage on a micro-batch of its examples (LM, reward model, PPO). {@link #accumulate} adds the
+ * gradient of the <em>summed</em> (not averaged) loss to the model's gradient buffer; the trainer divides by the
+ * global batch's total weight, so any split of the batch over partitions and micro-batches gives the same update.
+ */
+public interface TrainingObjective<E> extends Serializable {
+    /** Forward and backward; returns the summed loss and its weight (for example the number of predicted tokens). */
+    LossSum accumulate(Gpt2Model model, List<E> microBatch, ForwardMode mode);
+
+    /** Forward only (validation). */
+    LossSum evaluate(Gpt2Model model, List<E> microBatch);
+
+    /** A summed loss and the weight it is a sum over. */
+    record LossSum(double loss, double weight) implements Serializable {
+        public LossSum plus(LossSum o) {
+            return new LossSum(loss + o.loss, weight + o.weight);
+        }
+
+        public double mean() {
+            return weight == 0 ? Double.NaN : loss / weight;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.instructgpt.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.instructgpt.SparkTestSession;
+import org.instructgpt.data.ExampleEncoder;
+import org.instructgpt.data.TokenizedExample;
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DataParallelTrainerTest {
+    static final GptConfig CFG = GptConfig.of(ByteLevelTokenizer.VOCAB, 48, 32, 2, 2);
+    static final OptimizerSettings OPT = new OptimizerSettings(8, 2, 3, 3e-3, "cosine", 1, 0.1, 0.9, 0.95, 1e-8, 0.1, 1.0);
+    static List<TokenizedExample> examples;
+    static ShardedData<TokenizedExample> data;
+    static JavaSparkContext sc;
+
+    @BeforeAll
+    static void data() {
+        ExampleEncoder enc = new ExampleEncoder(new ByteLevelTokenizer(), 48);
+        examples = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            examples.add(enc.demonstration("Q" + i + ": what is " + i + " + " + i + "?", " " + (2 * i)));
+        }
+        sc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        data = ShardedData.of(sc.parallelize(examples, 3), 2);
+    }
+
+    @AfterAll
+    static void release() {
+        data.release();
+    }
+
+    static Gpt2Model freshModel() {
+        Gpt2Model m = Gpt2Model.create(CFG, DataType.FLOAT, false);
+        m.initialize(5);
+        return m;
+    }
+
+    @Test
+    void shardsAreDeterministicModuloPartitions() {
+        List<List<TokenizedExample>> parts = data.rdd().glom().collect();
+        assertEquals(2, parts.size());
+        for (int p = 0; p < 2; p++) {
+            List<TokenizedExample> part = parts.get(p);
+            for (int j = 0; j < part.size(); j++) {
+                assertArrayEquals(examples.get(2 * j + p).ids(), part.get(j).ids());
+            }
+        }
+    }
+
+    /**
+     * One process, no Spark, on the same global batch: each partition's share in the same micro-batches, the shares'
+     * gradients summed in partition order, then the same clipping and AdamW. Spark must not change the result.
+     */
+    @Test
+    void twoPartitionsComputeTheSameUpdateAsOneProcessOnTheSameBatch() {
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data, new LanguageModelObjective(ByteLevelTokenizer.PAD),
+                freshModel(), OPT, 9);
+        Gpt2Model ref = freshModel();
+        Gpt2Model worker = freshModel();
+        AdamW adam = new AdamW(ref.params().flat(), 0.9, 0.95, 1e-8, 0.1, null);
+        LanguageModelObjective obj = new LanguageModelObjective(ByteLevelTokenizer.PAD);
+        List<List<TokenizedExample>> shards = List.of(everyOther(0), everyOther(1));
+        for (long step = 0; step < 3; step++) {
+            DataParallelTrainer.StepResult r = t.runStep();
+            INDArray g = ref.params().flat().ulike().assign(0);
+            double weight = 0;
+            for (int p = 0; p < 2; p++) {
+                worker.params().flat().assign(ref.params().flat());
+                worker.grads().zero();
+                List<TokenizedExample> share = EpochSampler.select(shards.get(p), 9, p, step, 4);
+                for (int k = 0; k < 2; k++) {
+                    weight += obj.accumulate(worker, share.subList(2 * k, 2 * k + 2), ForwardMode.train(0)).weight();
+                }
+                g.addi(worker.grads().flat());
+            }
+            g.divi(weight);
+            GradientClipping.clipGlobalNorm(g, 1.0);
+            adam.step(ref.params().flat(), g, 3e-3 * OPT.lrSchedule().factor(step));
+            assertEquals(weight, r.weight());
+        }
+        INDArray a = t.model().params().flat();
+        INDArray b = ref.params().flat();
+        double rel = a.sub(b).amaxNumber().doubleValue() / b.amaxNumber().doubleValue();
+        assertTrue(rel < 1e-6, "parameters differ by " + rel + " of the largest");
+    }
+
+    /** Partitions and micro-batches compute the mean gradient of the whole batch (checked in double precision). */
+    @Test
+    void theAveragedGradientIsTheWholeBatchGradient() {
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data, new LanguageModelObjective(ByteLevelTokenizer.PAD),
+                freshModel(), OPT.withClipNorm(0), 9);
+        t.runStep();
+        Gpt2Model ref = Gpt2Model.create(CFG, DataType.DOUBLE, false);
+        ref.params().flat().assign(freshModel().params().flat().castTo(DataType.DOUBLE));
+        List<TokenizedExample> batch = new ArrayList<>(EpochSampler.select(everyOther(0), 9, 0, 0, 4));
+        batch.addAll(EpochSampler.select(everyOther(1), 9, 1, 0, 4));
+        ref.grads().zero();
+        TrainingObjective.LossSum ls = new LanguageModelObjective(ByteLevelTokenizer.PAD).accumulate(ref, batch, ForwardMode.train(0));
+        INDArray expected = ref.grads().flat().div(ls.weight());
+        INDArray actual = t.lastGradient().castTo(DataType.DOUBLE);
+        double rel = actual.sub(expected).amaxNumber().doubleValue() / expected.amaxNumber().doubleValue();
+        assertTrue(rel < 1e-5, "gradient differs by " + rel + " of its largest entry");
+    }
+
+    private static List<TokenizedExample> everyOther(int p) {
+        List<TokenizedExample> out = new ArrayList<>();
+        for (int i = p; i < examples.size(); i += 2) {
+            out.add(examples.get(i));
+        }
+        return out;
+    }
+
+    @Test
+    void theSameSeedGivesBitIdenticalParameters() {
+        float[][] runs = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data,
+                    new LanguageModelObjective(ByteLevelTokenizer.PAD), freshModel(), OPT, 11);
+            for (int s = 0; s < 3; s++) {
+                t.runStep();
+            }
+            runs[run] = t.model().params().flat().toFloatVector();
+        }
+        assertArrayEquals(runs[0], runs[1]);
+    }
+
+    @Test
+    void aRetriedTaskReturnsTheSameGradient() {
+        Gpt2Model m = freshModel();
+        float[] params = m.params().flat().toFloatVector();
+        GptConfig withDropout = CFG.withDropout(0.2);
+        ModelSpec spec = new ModelSpec(withDropout.toJson(), false);
+        LanguageModelObjective obj = new LanguageModelObjective(ByteLevelTokenizer.PAD);
+        ShardResult a = DataParallelTrainer.shard(1, everyOther(1).iterator(), params, spec, obj, 3, 7, 4, 2);
+        ShardResult b = DataParallelTrainer.shard(1, everyOther(1).iterator(), params, spec, obj, 3, 7, 4, 2);
+        assertArrayEquals(a.gradient(), b.gradient());
+        assertEquals(a.loss(), b.loss());
+        ShardResult other = DataParallelTrainer.shard(1, everyOther(1).iterator(), params, spec, obj, 3, 8, 4, 2);
+        assertTrue(!Arrays.equals(a.gradient(), other.gradient()), "another step draws other examples and masks");
+    }
+
+    @Test
+    void aNonFiniteLossRefusesTheStepAndNamesIt() {
+        Gpt2Model m = freshModel();
+        m.params().get("transformer.ln_f.weight").putScalar(0, Float.NaN);
+        float[] before = m.params().flat().toFloatVector();
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data,
+                new LanguageModelObjective(ByteLevelTokenizer.PAD), m, OPT, 1);
+        NonFiniteLossException e = assertThrows(NonFiniteLossException.class, t::runStep);
+        assertTrue(e.getMessage().startsWith("step 0, partition 0: the loss is NaN"), e.getMessage());
+        assertArrayEquals(before, m.params().flat().toFloatVector());
+        assertEquals(0, t.step());
+    }
+
+    @Test
+    void evaluationCoversEveryExampleOnce() {
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data,
+                new LanguageModelObjective(ByteLevelTokenizer.PAD), freshModel(), OPT, 1);
+        TrainingObjective.LossSum distributed = t.evaluate(data);
+        TrainingObjective.LossSum local = new LanguageModelObjective(ByteLevelTokenizer.PAD).evaluate(freshModel(), examples);
+        assertEquals(local.weight(), distributed.weight());
+        assertEquals(local.mean(), distributed.mean(), 1e-5);
+    }
+}
