@@ -2,7 +2,9 @@ package org.instructgpt.data;
 
 import org.instructgpt.tokenizer.Tokenizer;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Turns text rows into token sequences of at most {@code maxLength} tokens. An SFT example is prompt + completion +
@@ -65,6 +67,25 @@ public final class ExampleEncoder {
         float[] loss = new float[ids.length];
         Arrays.fill(loss, 1f);
         return new TokenizedExample(ids, loss, truncated);
+    }
+
+    /**
+     * A document for pre-training, cut into consecutive blocks of at most {@code maxLength} tokens (text then EOS),
+     * every token predicted. Nothing is dropped: the last block is shorter.
+     */
+    public List<TokenizedExample> documentBlocks(String text) {
+        int[] ids = append(tokenizer.encode(text), tokenizer.eosId());
+        List<TokenizedExample> out = new ArrayList<>();
+        for (int from = 0; from < ids.length; from += maxLength) {
+            int[] block = Arrays.copyOfRange(ids, from, Math.min(ids.length, from + maxLength));
+            if (block.length < 2) {
+                continue;
+            }
+            float[] loss = new float[block.length];
+            Arrays.fill(loss, 1f);
+            out.add(new TokenizedExample(block, loss, false));
+        }
+        return out;
     }
 
     private static int[] append(int[] ids, int id) {

@@ -1,0 +1,94 @@
+package org.instructgpt.sft;
+
+import com.typesafe.config.Config;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.config.Configs;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.data.ExampleEncoder;
+import org.instructgpt.data.SplitAssigner;
+import org.instructgpt.data.TokenizedExample;
+import org.instructgpt.io.EmbeddedModels;
+import org.instructgpt.io.Fs;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.Provenance;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.tokenizer.Tokenizer;
+import org.instructgpt.train.DataParallelTrainer;
+import org.instructgpt.train.LanguageModelObjective;
+import org.instructgpt.train.OptimizerSettings;
+import org.instructgpt.train.ShardedData;
+import org.instructgpt.train.StageSettings;
+import org.instructgpt.train.TrainingLoop;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Supervised fine-tuning (the paper's SFT): the causal-LM loss on the completions of labeler demonstrations only,
+ * from a base checkpoint (ours or a Hugging Face GPT-2 directory), for a number of epochs with a cosine schedule and
+ * residual dropout (the paper: 16 epochs, cosine to 10%, dropout 0.2). Validation loss after every epoch; the final
+ * and the best (lowest validation loss) checkpoints are kept.
+ */
+public final class SftStage {
+    private SftStage() {
+    }
+
+    public static TrainingLoop.Summary run(SparkSession spark, Config root) {
+        Config c = root.getConfig("instructgpt.sft");
+        StageSettings st = StageSettings.from(root, "sft");
+        Path baseDir = EmbeddedModels.resolve(c.getString("base"));
+        ModelCheckpoint.Loaded base;
+        try {
+            base = ModelCheckpoint.load(Fs.of(baseDir), baseDir, DataType.FLOAT);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load the base model " + baseDir + ": " + e.getMessage(), e);
+        }
+        Tokenizer tok = base.tokenizer().orElseThrow(() ->
+                new IllegalArgumentException("the base model " + baseDir + " has no tokenizer"));
+        GptConfig cfg = base.model().config().withDropout(c.getDouble("dropout"));
+        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false);
+        model.params().flat().assign(base.model().params().flat());
+        int maxLength = Math.min(c.getInt("max-length"), cfg.nPositions);
+
+        String tokSpec = baseDir.toString();
+        JavaRDD<DataRecord> demos = DatasetIO.readRecords(spark, DatasetKind.DEMONSTRATIONS, c.getString("data"));
+        ShardedData<TokenizedExample> train = ShardedData.of(encode(demos, SplitAssigner.TRAIN, tokSpec, maxLength), st.partitions());
+        ShardedData<TokenizedExample> validation = ShardedData.of(encode(demos, SplitAssigner.VALIDATION, tokSpec, maxLength),
+                st.partitions());
+        OptimizerSettings opt = OptimizerSettings.from(c.getConfig("optimizer"));
+        long stepsPerEpoch = Math.max(1, (train.count() + opt.batchSize() - 1) / opt.batchSize());
+        long steps = stepsPerEpoch * c.getInt("epochs");
+        opt = opt.withSteps(steps);
+        Provenance prov = Provenance.of("sft").input("data", c.getString("data")).input("base", baseDir.toString())
+                .config(root.getConfig("instructgpt").root().unwrapped())
+                .put("train_examples", train.count()).put("validation_examples", validation.count());
+        System.err.println(Configs.render(root, "instructgpt.sft"));
+        System.err.printf("sft: %s from %s on %,d demonstrations (%,d for validation), %d epochs = %d steps, %d partitions%n",
+                cfg, baseDir, train.count(), validation.count(), c.getInt("epochs"), steps, st.partitions());
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(
+                JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new LanguageModelObjective(tok.padId()),
+                model, opt, st.seed());
+        try {
+            return TrainingLoop.run(t, validation.count() > 0 ? validation : null,
+                    st.loop("sft", c.getString("output"), steps, stepsPerEpoch), tok, prov);
+        } finally {
+            train.release();
+            validation.release();
+        }
+    }
+
+    static JavaRDD<TokenizedExample> encode(JavaRDD<DataRecord> demos, String split, String tokSpec, int maxLength) {
+        return demos.filter(d -> split.equals(d.split())).map(d -> {
+            DataRecord.Demonstration x = (DataRecord.Demonstration) d;
+            return new ExampleEncoder(org.instructgpt.tokenizer.Tokenizers.forSpec(tokSpec), maxLength)
+                    .demonstration(x.prompt(), x.completion());
+        });
+    }
+}

@@ -1,0 +1,143 @@
+package org.instructgpt.train;
+
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.instructgpt.io.CheckpointDir;
+import org.instructgpt.io.Fs;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.Provenance;
+import org.instructgpt.io.TrainingState;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.tokenizer.Tokenizer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The checkpoints of a training run under {@code <output>/checkpoints/step-NNNNNNNN}, each a Hugging Face directory
+ * with the optimizer state, written atomically and verified on load; the newest K are kept. Named checkpoints
+ * ({@code <output>/final}, {@code <output>/best}) sit beside them.
+ */
+public final class CheckpointManager {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointManager.class);
+    private static final String PREFIX = "step-";
+    private final Path root;
+    private final FileSystem fs;
+    private final int keep;
+
+    public CheckpointManager(String output, int keep) {
+        this.root = new Path(output);
+        this.fs = Fs.of(root);
+        this.keep = Math.max(1, keep);
+    }
+
+    public Path checkpoints() {
+        return new Path(root, "checkpoints");
+    }
+
+    public Path named(String name) {
+        return new Path(root, name);
+    }
+
+    /** Saves the step's checkpoint and drops the oldest beyond K. */
+    public Path save(DataParallelTrainer<?> t, Tokenizer tok, Provenance prov) {
+        Path dir = new Path(checkpoints(), String.format("%s%08d", PREFIX, t.step()));
+        write(dir, t, tok, prov);
+        prune();
+        return dir;
+    }
+
+    public void saveNamed(String name, DataParallelTrainer<?> t, Tokenizer tok, Provenance prov) {
+        write(named(name), t, tok, prov);
+    }
+
+    private void write(Path dir, DataParallelTrainer<?> t, Tokenizer tok, Provenance prov) {
+        Map<String, INDArray> tensors = new LinkedHashMap<>();
+        tensors.put("adamw.m", t.optimizer().firstMoment());
+        tensors.put("adamw.v", t.optimizer().secondMoment());
+        Map<String, String> counters = new LinkedHashMap<>();
+        counters.put("adamw_steps", Long.toString(t.optimizer().stepCount()));
+        try {
+            if (fs.exists(dir)) {
+                fs.delete(dir, true);
+            }
+            ModelCheckpoint.save(fs, dir, t.model(), tok, new TrainingState(t.step(), tensors, counters),
+                    prov.put("step", t.step()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private List<Path> stepDirs() throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!fs.exists(checkpoints())) {
+            return out;
+        }
+        for (FileStatus st : fs.listStatus(checkpoints())) {
+            if (st.isDirectory() && st.getPath().getName().matches(PREFIX + "\\d{8}")) {
+                out.add(st.getPath());
+            }
+        }
+        out.sort(Comparator.comparing(Path::getName));
+        return out;
+    }
+
+    private void prune() {
+        try {
+            List<Path> dirs = stepDirs();
+            for (int i = 0; i < dirs.size() - keep; i++) {
+                fs.delete(dirs.get(i), true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prune the checkpoints in " + checkpoints() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest checkpoint whose checksums verify; damaged ones are skipped with a warning. */
+    public Optional<Path> latestValid() {
+        try {
+            List<Path> dirs = stepDirs();
+            for (int i = dirs.size() - 1; i >= 0; i--) {
+                try {
+                    CheckpointDir.verify(fs, dirs.get(i));
+                    return Optional.of(dirs.get(i));
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("skipping checkpoint {}: {}", dirs.get(i), e.getMessage());
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + checkpoints() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads the parameters, optimizer moments and step of {@code dir} into the trainer. */
+    public void restore(Path dir, DataParallelTrainer<?> t) {
+        try {
+            ModelCheckpoint.Loaded l = ModelCheckpoint.load(fs, dir, DataType.FLOAT);
+            Gpt2Model m = l.model();
+            if (m.params().size() != t.model().params().size()) {
+                throw new IllegalStateException(dir + " holds a different model (" + m.config() + ") than this run ("
+                        + t.model().config() + ")");
+            }
+            TrainingState s = l.trainingState().orElseThrow(() ->
+                    new IllegalStateException(dir + " has no " + TrainingState.FILE + " to resume from"));
+            t.model().params().flat().assign(m.params().flat());
+            t.restore(s.tensors().get("adamw.m"), s.tensors().get("adamw.v"), s.step());
+            LOG.info("resumed from {} at step {}", dir, s.step());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resume from " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.instructgpt.train;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.instructgpt.io.Fs;
+import org.instructgpt.io.Provenance;
+import org.instructgpt.report.LossCurves;
+import org.instructgpt.report.MetricsLog;
+import org.instructgpt.report.Progress;
+import org.instructgpt.tokenizer.Tokenizer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Runs a trainer to its last step: progress, per-step metrics ({@code metrics.jsonl}), validation loss every
+ * {@code validateEvery} steps (the best kept as {@code best/}), a checkpoint every {@code checkpointEvery} steps and
+ * at the end ({@code final/}), the loss curves as {@code loss.png}. With {@code resume} it continues from the newest
+ * valid checkpoint and ends exactly where an uninterrupted run ends.
+ */
+public final class TrainingLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+
+    /** Where and how often. */
+    public record Settings(String stage, String output, long steps, long logEvery, long validateEvery,
+                           long checkpointEvery, int keepCheckpoints, boolean resume) implements Serializable {
+    }
+
+    /** How the run went. */
+    public record Summary(long steps, double finalLoss, double bestValidationLoss, double medianTokensPerSecond,
+                          double medianOverheadShare) {
+    }
+
+    private TrainingLoop() {
+    }
+
+    public static <E extends Serializable> Summary run(DataParallelTrainer<E> t, ShardedData<E> validation, Settings s,
+                                                       Tokenizer tok, Provenance prov) {
+        CheckpointManager cm = new CheckpointManager(s.output(), s.keepCheckpoints());
+        MetricsLog metrics = new MetricsLog(new Path(s.output(), "metrics.jsonl"));
+        double best = Double.POSITIVE_INFINITY;
+        if (s.resume()) {
+            Optional<Path> from = cm.latestValid();
+            if (from.isPresent()) {
+                cm.restore(from.get(), t);
+            } else {
+                LOG.info("{}: no valid checkpoint under {}, starting at step 0", s.stage(), cm.checkpoints());
+            }
+            metrics.resumeAt(t.step());
+            best = metrics.records().stream().filter(n -> "validation".equals(n.path("kind").asText()))
+                    .mapToDouble(n -> n.get("loss").asDouble()).min().orElse(Double.POSITIVE_INFINITY);
+        } else {
+            refuseExistingRun(cm);
+        }
+        long steps = s.steps();
+        double[] tps = new double[(int) Math.max(0, steps - t.step())];
+        double[] overhead = new double[tps.length];
+        int n = 0;
+        double last = Double.NaN;
+        try (Progress progress = new Progress(s.stage(), t.step(), steps, s.logEvery())) {
+            while (t.step() < steps) {
+                DataParallelTrainer.StepResult r = t.runStep();
+                last = r.loss();
+                ObjectNode m = metrics.record("train", r.step());
+                m.put("loss", r.loss());
+                m.put("lr", r.learningRate());
+                m.put("grad_norm", r.gradNorm());
+                m.put("tokens", r.weight());
+                m.put("seconds", r.seconds());
+                m.put("tokens_per_s", r.weight() / r.seconds());
+                m.put("spark_overhead_share", r.overheadShare());
+                tps[n] = r.weight() / r.seconds();
+                overhead[n++] = r.overheadShare();
+                progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f tok/s", r.loss(), r.learningRate(),
+                        r.weight() / r.seconds()));
+                boolean end = r.step() == steps;
+                if (validation != null && (r.step() % Math.max(1, s.validateEvery()) == 0 || end)) {
+                    double v = t.evaluate(validation).mean();
+                    metrics.record("validation", r.step()).put("loss", v);
+                    LOG.info("{} step {}: validation loss {}", s.stage(), r.step(), String.format("%.4f", v));
+                    if (v < best) {
+                        best = v;
+                        cm.saveNamed("best", t, tok, prov);
+                    }
+                }
+                if (r.step() % Math.max(1, s.checkpointEvery()) == 0 || end) {
+                    cm.save(t, tok, prov);
+                    metrics.flush();
+                }
+            }
+        }
+        cm.saveNamed("final", t, tok, prov);
+        metrics.flush();
+        LossCurves.write(metrics.records(), s.stage() + " loss", new Path(s.output(), "loss.png"));
+        return new Summary(t.step(), last, best, median(tps, n), median(overhead, n));
+    }
+
+    private static void refuseExistingRun(CheckpointManager cm) {
+        FileSystem fs = Fs.of(cm.checkpoints());
+        try {
+            if (fs.exists(cm.checkpoints())) {
+                throw new IllegalStateException(cm.checkpoints() + " holds checkpoints of an earlier run: resume it"
+                        + " (--resume) or choose another output");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double median(double[] v, int n) {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        double[] c = Arrays.copyOf(v, n);
+        Arrays.sort(c);
+        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    }
+}

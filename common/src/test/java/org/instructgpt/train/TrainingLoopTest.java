@@ -1,0 +1,87 @@
+package org.instructgpt.train;
+
+import org.instructgpt.data.TokenizedExample;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.Provenance;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Checkpoints, resume and the run's outputs, on the trainer test's data. */
+class TrainingLoopTest {
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void data() {
+        DataParallelTrainerTest.data();
+    }
+
+    private static DataParallelTrainer<TokenizedExample> trainer() {
+        return new DataParallelTrainer<>(DataParallelTrainerTest.sc, DataParallelTrainerTest.data,
+                new LanguageModelObjective(ByteLevelTokenizer.PAD), DataParallelTrainerTest.freshModel(),
+                DataParallelTrainerTest.OPT.withSteps(4), 21);
+    }
+
+    private TrainingLoop.Summary run(DataParallelTrainer<TokenizedExample> t, String out, long steps, boolean resume) {
+        TrainingLoop.Settings s = new TrainingLoop.Settings("test", dir.resolve(out).toString(), steps, 1, 2, 1, 3, resume);
+        return TrainingLoop.run(t, DataParallelTrainerTest.data, s, new ByteLevelTokenizer(), Provenance.of("test"));
+    }
+
+    @Test
+    void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
+        DataParallelTrainer<TokenizedExample> whole = trainer();
+        run(whole, "whole", 4, false);
+
+        run(trainer(), "parts", 2, false);
+        // Damage the newest checkpoint: resume must skip it and start from step 1.
+        Path newest = dir.resolve("parts/checkpoints/step-00000002/model.safetensors");
+        try (RandomAccessFile f = new RandomAccessFile(newest.toFile(), "rw")) {
+            f.seek(f.length() - 5);
+            f.write(0x5A);
+        }
+        DataParallelTrainer<TokenizedExample> resumed = trainer();
+        run(resumed, "parts", 4, true);
+
+        assertEquals(4, resumed.step());
+        assertArrayEquals(whole.model().params().flat().toFloatVector(), resumed.model().params().flat().toFloatVector());
+        assertArrayEquals(whole.optimizer().secondMoment().toFloatVector(), resumed.optimizer().secondMoment().toFloatVector());
+        List<String> lines = Files.readAllLines(dir.resolve("parts/metrics.jsonl"));
+        assertEquals(Files.readAllLines(dir.resolve("whole/metrics.jsonl")).size(), lines.size());
+        assertTrue(lines.stream().filter(l -> l.contains("\"kind\":\"train\"")).count() == 4, lines.toString());
+        // The last K checkpoints are kept; final and best beside them.
+        try (var s = Files.list(dir.resolve("whole/checkpoints"))) {
+            assertEquals(List.of("step-00000002", "step-00000003", "step-00000004"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertTrue(Files.exists(dir.resolve("whole/loss.png")));
+        ModelCheckpoint.Loaded fin = ModelCheckpoint.load(org.instructgpt.io.Fs.of(new org.apache.hadoop.fs.Path(
+                dir.resolve("whole/final").toString())), new org.apache.hadoop.fs.Path(dir.resolve("whole/final").toString()),
+                DataType.FLOAT);
+        assertTrue(fin.verified());
+        assertEquals(4, fin.trainingState().orElseThrow().step());
+        assertArrayEquals(whole.model().params().flat().toFloatVector(), fin.model().params().flat().toFloatVector());
+        assertTrue(Files.exists(dir.resolve("whole/best/model.safetensors")));
+    }
+
+    @Test
+    void aSecondRunIntoTheSameOutputMustResume() {
+        run(trainer(), "once", 1, false);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> run(trainer(), "once", 2, false));
+        assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("once/checkpoints/step-00000002")));
+    }
+}

@@ -1,0 +1,68 @@
+package org.instructgpt.jobs;
+
+import com.typesafe.config.Config;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.sft.SftStage;
+import org.instructgpt.spark.SparkSessions;
+import org.instructgpt.train.PretrainStage;
+import org.instructgpt.train.TrainingLoop;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+
+/** The training stages as subcommands: thin wrappers that open Spark and call the stage. */
+final class TrainingCommands {
+    private TrainingCommands() {
+    }
+
+    static int run(ConfigOptions config, boolean resume, String stage,
+                   BiFunction<SparkSession, Config, TrainingLoop.Summary> body) {
+        if (resume) {
+            config.overrides.add("instructgpt." + stage + ".resume=true");
+        }
+        Config c = config.load();
+        SparkSession spark = SparkSessions.open(c, "instructgpt-" + stage);
+        try {
+            TrainingLoop.Summary s = body.apply(spark, c);
+            System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f tokens/s,"
+                            + " Spark overhead %.1f%% of a step%n", stage, s.steps(), s.finalLoss(), s.bestValidationLoss(),
+                    s.medianTokensPerSecond(), 100 * s.medianOverheadShare());
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @Command(name = "pretrain", mixinStandardHelpOptions = true,
+            description = "Pre-train a base model on a pretrain dataset. Settings: instructgpt.pretrain.*, instructgpt.train.*")
+    static final class Pretrain implements Callable<Integer> {
+        @Mixin
+        ConfigOptions config;
+
+        @Option(names = "--resume", description = "continue from the newest valid checkpoint")
+        boolean resume;
+
+        @Override
+        public Integer call() {
+            return run(config, resume, "pretrain", PretrainStage::run);
+        }
+    }
+
+    @Command(name = "sft", mixinStandardHelpOptions = true,
+            description = "Supervised fine-tuning on demonstrations. Settings: instructgpt.sft.*, instructgpt.train.*")
+    static final class Sft implements Callable<Integer> {
+        @Mixin
+        ConfigOptions config;
+
+        @Option(names = "--resume", description = "continue from the newest valid checkpoint")
+        boolean resume;
+
+        @Override
+        public Integer call() {
+            return run(config, resume, "sft", SftStage::run);
+        }
+    }
+}
