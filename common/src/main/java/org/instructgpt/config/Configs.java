@@ -17,7 +17,8 @@ public final class Configs {
      * @param overrides {@code key=value} pairs, each parsed as HOCON (so lists and numbers work)
      */
     public static Config load(File file, List<String> overrides) {
-        Config c = ConfigFactory.defaultReference();
+        // Unresolved, so that a path built from another setting (sft.data = ${world.output}"/sft") follows overrides.
+        Config c = ConfigFactory.parseResources(Configs.class.getClassLoader(), "reference.conf");
         if (file != null) {
             if (!file.isFile()) {
                 throw new IllegalArgumentException("config file " + file + " does not exist");

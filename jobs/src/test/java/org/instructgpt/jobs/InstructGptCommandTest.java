@@ -70,4 +70,33 @@ class InstructGptCommandTest {
         assertEquals(1, stats.get("rejected").asInt());
         assertTrue(Files.isDirectory(out.resolve("_rejected")));
     }
+
+    /** The main job end to end on a tiny world and model: every stage's outputs appear. */
+    @Test
+    void pipelineRunsEveryStageOnATinyWorld() throws Exception {
+        String out = tmp.resolve("runs").toString();
+        int code = new CommandLine(new InstructGpt()).execute("pipeline",
+                "--set", "instructgpt.world.output=\"" + out + "/world\"",
+                "--set", "instructgpt.world.scale=0.05",
+                "--set", "instructgpt.world.customers=40",
+                "--set", "instructgpt.world.validation-fraction=0.3",
+                "--set", "instructgpt.pretrain.output=\"" + out + "/pretrain\"",
+                "--set", "instructgpt.pretrain.model={n-embd=32, n-layer=1, n-head=2}",
+                "--set", "instructgpt.pretrain.block-size=64",
+                "--set", "instructgpt.pretrain.optimizer.steps=4",
+                "--set", "instructgpt.pretrain.validate-every=2",
+                "--set", "instructgpt.sft.output=\"" + out + "/sft\"",
+                "--set", "instructgpt.sft.epochs=1",
+                "--set", "instructgpt.sft.max-length=64",
+                "--set", "instructgpt.sft.optimizer.batch-size=16",
+                "--set", "instructgpt.sft.optimizer.micro-batch=8");
+        assertEquals(0, code);
+        for (String p : List.of("world/world.json", "world/sft/_SUCCESS", "pretrain/final/_SUCCESS", "pretrain/loss.png",
+                "pretrain/metrics.jsonl", "sft/final/model.safetensors", "sft/best/_SUCCESS", "sft/loss.png")) {
+            assertTrue(Files.exists(tmp.resolve("runs").resolve(p)), p);
+        }
+        JsonNode prov = new ObjectMapper().readTree(tmp.resolve("runs/sft/final/provenance.json").toFile());
+        assertEquals("sft", prov.get("stage").asText());
+        assertTrue(prov.get("inputs").get("base").asText().endsWith("pretrain/final"));
+    }
 }

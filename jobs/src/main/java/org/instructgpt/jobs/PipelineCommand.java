@@ -1,0 +1,93 @@
+package org.instructgpt.jobs;
+
+import com.typesafe.config.Config;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.data.ChatTemplate;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.data.ExampleEncoder;
+import org.instructgpt.generate.GenerationResult;
+import org.instructgpt.generate.Generator;
+import org.instructgpt.generate.SamplingConfig;
+import org.instructgpt.io.Fs;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.sft.SftStage;
+import org.instructgpt.spark.SparkSessions;
+import org.instructgpt.tokenizer.Tokenizer;
+import org.instructgpt.train.PretrainStage;
+import org.instructgpt.world.GoldJudge;
+import org.instructgpt.world.WorldGenerator;
+import org.instructgpt.world.WorldStage;
+import org.nd4j.linalg.api.buffer.DataType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The main job on the embedded world: prepare, pretrain, sft (the reward model and PPO stages follow), then a few
+ * SFT answers to held-out evaluation prompts with their gold scores.
+ */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = "Run the pipeline on the embedded world: prepare -> pretrain -> sft, then sample the SFT model.")
+public final class PipelineCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--resume", description = "continue every training stage from its newest valid checkpoint")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        if (resume) {
+            config.overrides.add("instructgpt.train.resume=true");
+        }
+        Config c = config.load();
+        SparkSession spark = SparkSessions.open(c, "instructgpt-pipeline");
+        try {
+            WorldStage.run(spark, c);
+            report("pretrain", PretrainStage.run(spark, c));
+            report("sft", SftStage.run(spark, c));
+            sample(spark, c);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static void report(String stage, org.instructgpt.train.TrainingLoop.Summary s) {
+        System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f tokens/s%n",
+                stage, s.steps(), s.finalLoss(), s.bestValidationLoss(), s.medianTokensPerSecond());
+    }
+
+    /** Greedy SFT answers to the first evaluation prompts, judged by the world's gold judge. */
+    private static void sample(SparkSession spark, Config c) throws Exception {
+        Path dir = new Path(c.getString("instructgpt.sft.output"), "final");
+        ModelCheckpoint.Loaded sft = ModelCheckpoint.load(Fs.of(dir), dir, DataType.FLOAT);
+        Tokenizer tok = sft.tokenizer().orElseThrow();
+        List<DataRecord> prompts = DatasetIO.collect(spark, DatasetKind.PROMPTS,
+                c.getString("instructgpt.world.output") + "/eval", "test");
+        GoldJudge judge = new GoldJudge(WorldGenerator.factSeed(c.getLong("instructgpt.seed")),
+                ChatTemplate.from(c.getConfig("instructgpt.data.chat-template")));
+        // One prompt of every task family, held-out families included.
+        List<DataRecord.Prompt> some = prompts.stream().map(p -> (DataRecord.Prompt) p)
+                .collect(java.util.stream.Collectors.toMap(DataRecord.Prompt::task, p -> p, (a, b) -> a, java.util.TreeMap::new))
+                .values().stream().toList();
+        int positions = sft.model().config().nPositions;
+        int maxNew = Math.min(24, positions / 4);
+        ExampleEncoder enc = new ExampleEncoder(tok, positions);
+        int[][] ids = some.stream().map(p -> enc.prompt(p.prompt(), positions - maxNew).ids()).toArray(int[][]::new);
+        long[] seeds = new long[ids.length];
+        GenerationResult r = new Generator(sft.model(), tok.eosId(), tok.padId()).generate(ids, seeds, SamplingConfig.greedy(maxNew));
+        for (int i = 0; i < some.size(); i++) {
+            String answer = tok.decode(r.responseTokens(i));
+            GoldJudge.Verdict v = judge.judgePrompt(some.get(i).prompt(), answer);
+            System.err.printf("[%s] %s ->%s  (gold %.2f)%n", v.family(), judge.message(some.get(i).prompt()),
+                    answer.replace("\n", "\\n"), v.score());
+        }
+    }
+}
