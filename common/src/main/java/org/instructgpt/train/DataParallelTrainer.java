@@ -89,7 +89,7 @@ public final class DataParallelTrainer<E extends Serializable> {
     /** One synchronous step over the global batch. */
     public StepResult runStep() {
         long start = System.nanoTime();
-        Broadcast<float[]> params = sc.broadcast(model.params().flat().toFloatVector());
+        Broadcast<byte[]> params = sc.broadcast(FloatBytes.toBytes(model.params().flat()));
         int local = opt.batchSize() / data.partitions();
         int micro = opt.microBatch();
         long s = step;
@@ -99,7 +99,8 @@ public final class DataParallelTrainer<E extends Serializable> {
         List<ShardResult> results;
         try {
             results = new ArrayList<>(data.rdd().mapPartitionsWithIndex(
-                    (pi, it) -> Collections.singletonList(shard(pi, it, params.value(), sp, obj, sd, s, local, micro)).iterator(),
+                    (pi, it) -> Collections.singletonList(
+                            shard(pi, it, params.value(), sp, obj, sd, s, local, micro)).iterator(),
                     false).collect());
         } finally {
             params.destroy();
@@ -108,7 +109,8 @@ public final class DataParallelTrainer<E extends Serializable> {
         double loss = 0;
         double weight = 0;
         double compute = 0;
-        grad.assign(0);
+        // Summed in plain Java, in partition order: as exact as ND4J's add and without a temporary array per partition.
+        float[] sum = new float[(int) grad.length()];
         for (ShardResult r : results) {
             if (r.problem() != null) {
                 throw new NonFiniteLossException("step " + step + ", partition " + r.partition() + ": " + r.problem()
@@ -117,10 +119,14 @@ public final class DataParallelTrainer<E extends Serializable> {
             loss += r.loss();
             weight += r.weight();
             compute = Math.max(compute, r.seconds());
-            if (r.gradient() != null) {
-                grad.addi(Nd4j.createFromArray(r.gradient()).castTo(grad.dataType()));
+            float[] g = r.gradient() == null ? null : FloatBytes.toFloats(r.gradient());
+            if (g != null) {
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += g[i];
+                }
             }
         }
+        FloatBytes.assign(grad, sum);
         if (weight <= 0) {
             throw new IllegalStateException("step " + step + ": the global batch has no tokens to predict");
         }
@@ -133,7 +139,7 @@ public final class DataParallelTrainer<E extends Serializable> {
     }
 
     /** One partition's share of step {@code step}. */
-    static <E> ShardResult shard(int partition, Iterator<E> rows, float[] params, ModelSpec spec, TrainingObjective<E> obj,
+    static <E> ShardResult shard(int partition, Iterator<E> rows, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
                                  long seed, long step, int local, int micro) {
         long start = System.nanoTime();
         List<E> all = new ArrayList<>();
@@ -144,21 +150,22 @@ public final class DataParallelTrainer<E extends Serializable> {
         List<E> batch = EpochSampler.select(all, seed, partition, step, local);
         Gpt2Model m = ReplicaPool.borrow(spec);
         try {
-            m.params().flat().assign(Nd4j.createFromArray(params).castTo(m.params().flat().dataType()));
+            FloatBytes.assign(m.params().flat(), params);
             m.grads().zero();
             TrainingObjective.LossSum sum = new TrainingObjective.LossSum(0, 0);
             for (int k = 0; k * micro < batch.size(); k++) {
                 List<E> mb = batch.subList(k * micro, Math.min(batch.size(), (k + 1) * micro));
                 sum = sum.plus(obj.accumulate(m, mb, ForwardMode.train(Seeds.derive(seed, step, partition, k))));
             }
-            float[] g = m.grads().flat().toFloatVector();
+            byte[] g = FloatBytes.toBytes(m.grads().flat());
             String problem = null;
             if (!Double.isFinite(sum.loss())) {
                 problem = "the loss is " + sum.loss();
             } else {
-                for (int i = 0; i < g.length; i++) {
-                    if (!Float.isFinite(g[i])) {
-                        problem = "gradient entry " + i + " is " + g[i];
+                java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(g).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                for (int i = 0; i < fb.limit(); i++) {
+                    if (!Float.isFinite(fb.get(i))) {
+                        problem = "gradient entry " + i + " is " + fb.get(i);
                         break;
                     }
                 }
@@ -171,7 +178,7 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** The loss over every example of {@code eval} (no update), computed on the partitions. */
     public TrainingObjective.LossSum evaluate(ShardedData<E> eval) {
-        Broadcast<float[]> params = sc.broadcast(model.params().flat().toFloatVector());
+        Broadcast<byte[]> params = sc.broadcast(FloatBytes.toBytes(model.params().flat()));
         ModelSpec sp = spec;
         TrainingObjective<E> obj = objective;
         int micro = opt.microBatch();
@@ -183,7 +190,7 @@ public final class DataParallelTrainer<E extends Serializable> {
                 if (!all.isEmpty()) {
                     Gpt2Model m = ReplicaPool.borrow(sp);
                     try {
-                        m.params().flat().assign(Nd4j.createFromArray(params.value()).castTo(m.params().flat().dataType()));
+                        FloatBytes.assign(m.params().flat(), params.value());
                         for (int k = 0; k * micro < all.size(); k++) {
                             sum = sum.plus(obj.evaluate(m, all.subList(k * micro, Math.min(all.size(), (k + 1) * micro))));
                         }

@@ -144,7 +144,7 @@ class DataParallelTrainerTest {
     @Test
     void aRetriedTaskReturnsTheSameGradient() {
         Gpt2Model m = freshModel();
-        float[] params = m.params().flat().toFloatVector();
+        byte[] params = FloatBytes.toBytes(m.params().flat());
         GptConfig withDropout = CFG.withDropout(0.2);
         ModelSpec spec = new ModelSpec(withDropout.toJson(), false);
         LanguageModelObjective obj = new LanguageModelObjective(ByteLevelTokenizer.PAD);

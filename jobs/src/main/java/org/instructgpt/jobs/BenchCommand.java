@@ -1,9 +1,14 @@
 package org.instructgpt.jobs;
 
 import com.typesafe.config.Config;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.instructgpt.bench.ModelBenchmark;
+import org.instructgpt.bench.TrainerBenchmark;
 import org.instructgpt.config.Configs;
 import org.instructgpt.model.FusedKernels;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -16,9 +21,16 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @picocli.CommandLine.Option(names = "--trainer",
+            description = "benchmark the Spark trainer (1 and 2 partitions) against plain single-process training instead")
+    boolean trainer;
+
     @Override
     public Integer call() {
         Config c = config.load();
+        if (trainer) {
+            return trainer(c);
+        }
         Config b = c.getConfig("instructgpt.bench");
         System.err.println(Configs.render(c, "instructgpt.bench"));
         System.out.printf("threads: OMP_NUM_THREADS=%s OPENBLAS_NUM_THREADS=%s, %d cores%n", System.getenv("OMP_NUM_THREADS"),
@@ -34,6 +46,34 @@ public final class BenchCommand implements Callable<Integer> {
                     b.getInt("repetitions"), peak, c.getLong("instructgpt.seed"));
             System.out.printf("%-6s %14.0f %12.4f %11.1f%% %16.0f %8.3f%n", name, r.trainTokensPerSec(), r.trainFlopsPerToken() / 1e9,
                     100 * r.peakShare(), r.generateTokensPerSec(), r.loss());
+        }
+        return 0;
+    }
+
+    private static int trainer(Config c) {
+        Config b = c.getConfig("instructgpt.bench.trainer");
+        System.err.println(Configs.render(c, "instructgpt.bench.trainer"));
+        GptConfig cfg = ModelBenchmark.Shape.named(b.getString("config")).config();
+        int batch = b.getInt("batch-size");
+        int micro = b.getInt("micro-batch");
+        int warmup = b.getInt("warmup");
+        int steps = b.getInt("steps");
+        long seed = c.getLong("instructgpt.seed");
+        System.out.printf("config %s, batch %d x %d tokens, micro-batch %d, fused kernels %s%n", b.getString("config"), batch,
+                cfg.nPositions, micro, FusedKernels.available() ? "on" : "off");
+        System.out.printf("%-24s %12s %14s %12s%n", "trainer", "tok/s", "Spark share", "step s");
+        TrainerBenchmark.Result plain = TrainerBenchmark.plain(cfg, batch, micro, warmup, steps, seed);
+        System.out.printf("%-24s %12.0f %13s %12.2f%n", "plain, one process", plain.tokensPerSecond(), "-", plain.stepSeconds());
+        SparkSession spark = SparkSessions.open(c, "instructgpt-bench");
+        try {
+            for (int p : b.getIntList("partitions")) {
+                TrainerBenchmark.Result r = TrainerBenchmark.spark(JavaSparkContext.fromSparkContext(spark.sparkContext()), cfg,
+                        p, batch, micro, warmup, steps, seed);
+                System.out.printf("%-24s %12.0f %13.1f%% %12.2f%n", "spark, " + p + " partition(s)", r.tokensPerSecond(),
+                        100 * r.overheadShare(), r.stepSeconds());
+            }
+        } finally {
+            spark.stop();
         }
         return 0;
     }
