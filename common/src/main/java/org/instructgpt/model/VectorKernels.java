@@ -1,7 +1,6 @@
 package org.instructgpt.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -19,7 +18,6 @@ import java.nio.ByteOrder;
  */
 final class VectorKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final float K = (float) Math.sqrt(2.0 / Math.PI);
@@ -52,8 +50,8 @@ final class VectorKernels {
         FloatVector r = c.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
         FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
         p = p.mul(r.mul(r)).add(r).add(1f);
-        IntVector e = (IntVector) n.convertShape(VectorOperators.F2I, I, 0);
-        FloatVector scale = e.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        // n + 127 + 2^23 holds the integer n + 127 in its low mantissa bits; shifted into the exponent it is 2^n.
+        FloatVector scale = n.add(127f + 8388608f).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(scale).blend(0f, underflow);
     }
 
@@ -66,7 +64,7 @@ final class VectorKernels {
         float r = c - n * LN2_HI - n * LN2_LO;
         float p = ((((P0 * r + P1) * r + P2) * r + P3) * r + P4) * r + P5;
         p = p * (r * r) + r + 1f;
-        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+        return p * Float.intBitsToFloat(Float.floatToRawIntBits(n + (127f + 8388608f)) << 23);
     }
 
     /** tanh(u) = 1 - 2 / (exp(2u) + 1), with u clamped to [-10, 10] (where tanh is +-1 in float). */
@@ -454,14 +452,10 @@ final class VectorKernels {
         }
     }
 
+    /** A head-sized dot product, in index order (scalar: heads are short, and the order must not depend on the JIT). */
     private static float dot(ByteBuffer a, int ai, ByteBuffer b, int bi, int n) {
-        FloatVector sum = FloatVector.zero(F);
-        int e = 0;
-        for (int up = F.loopBound(n); e < up; e += L) {
-            sum = load(a, ai + e).fma(load(b, bi + e), sum);
-        }
-        float r = sum(sum);
-        for (; e < n; e++) {
+        float r = 0f;
+        for (int e = 0; e < n; e++) {
             r += a.getFloat(4 * (ai + e)) * b.getFloat(4 * (bi + e));
         }
         return r;
