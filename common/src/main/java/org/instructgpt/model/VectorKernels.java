@@ -183,20 +183,7 @@ final class VectorKernels {
                         bs.putFloat(4 * (row + j), v);
                         max = Math.max(max, v);
                     }
-                    FloatVector sumV = FloatVector.zero(F);
-                    j = 0;
-                    for (; j < up; j += L) {
-                        FloatVector e = exp(load(bs, row + j).sub(max));
-                        store(e, bs, row + j);
-                        sumV = sumV.add(e);
-                    }
-                    float sum = sum(sumV);
-                    for (; j < s; j++) {
-                        float e = exp(bs.getFloat(4 * (row + j)) - max);
-                        bs.putFloat(4 * (row + j), e);
-                        sum += e;
-                    }
-                    scaleRow(bs, row, s, 1f / sum);
+                    scaleRow(bs, row, s, 1f / expShifted(bs, row, s, max));
                 }
             }
         }
@@ -362,20 +349,8 @@ final class VectorKernels {
             for (; j < v; j++) {
                 max = Math.max(max, bl.getFloat(4 * (row + j)));
             }
-            FloatVector sumV = FloatVector.zero(F);
-            j = 0;
-            for (; j < up; j += L) {
-                FloatVector e = exp(load(bl, row + j).sub(max));
-                store(e, bl, row + j);
-                sumV = sumV.add(e);
-            }
-            double sum = sum(sumV);
-            for (; j < v; j++) {
-                float e = exp(bl.getFloat(4 * (row + j)) - max);
-                bl.putFloat(4 * (row + j), e);
-                sum += e;
-            }
-            scaleRow(bl, row, v, (float) (1.0 / sum));
+            float sum = expShifted(bl, row, v, max);
+            scaleRow(bl, row, v, 1f / sum);
             logZ[r] = max + StrictMath.log(sum);
         }
         return logZ;
@@ -499,6 +474,24 @@ final class VectorKernels {
         for (; i < n; i++) {
             bo.putFloat(4 * i, ba.getFloat(4 * i) + bb.getFloat(4 * i));
         }
+    }
+
+    /** Replaces a row's x by exp(x - max) and returns their sum. */
+    private static float expShifted(ByteBuffer b, int row, int n, float max) {
+        FloatVector sumV = FloatVector.zero(F);
+        int j = 0;
+        for (int up = F.loopBound(n); j < up; j += L) {
+            FloatVector e = exp(load(b, row + j).sub(max));
+            store(e, b, row + j);
+            sumV = sumV.add(e);
+        }
+        float sum = sum(sumV);
+        for (; j < n; j++) {
+            float e = exp(b.getFloat(4 * (row + j)) - max);
+            b.putFloat(4 * (row + j), e);
+            sum += e;
+        }
+        return sum;
     }
 
     private static void scaleRow(ByteBuffer b, int row, int n, float f) {

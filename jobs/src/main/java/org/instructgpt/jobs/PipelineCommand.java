@@ -50,18 +50,13 @@ public final class PipelineCommand implements Callable<Integer> {
         SparkSession spark = SparkSessions.open(c, "instructgpt-pipeline");
         try {
             WorldStage.run(spark, c);
-            report("pretrain", PretrainStage.run(spark, c));
-            report("sft", SftStage.run(spark, c));
+            TrainingCommands.report("pretrain", PretrainStage.run(spark, c));
+            TrainingCommands.report("sft", SftStage.run(spark, c));
             sample(spark, c);
             return 0;
         } finally {
             spark.stop();
         }
-    }
-
-    private static void report(String stage, org.instructgpt.train.TrainingLoop.Summary s) {
-        System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f tokens/s%n",
-                stage, s.steps(), s.finalLoss(), s.bestValidationLoss(), s.medianTokensPerSecond());
     }
 
     /** Greedy SFT answers to the first evaluation prompts, judged by the world's gold judge. */

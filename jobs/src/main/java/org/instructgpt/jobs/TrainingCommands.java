@@ -26,14 +26,17 @@ final class TrainingCommands {
         Config c = config.load();
         SparkSession spark = SparkSessions.open(c, "instructgpt-" + stage);
         try {
-            TrainingLoop.Summary s = body.apply(spark, c);
-            System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f tokens/s,"
-                            + " Spark overhead %.1f%% of a step%n", stage, s.steps(), s.finalLoss(), s.bestValidationLoss(),
-                    s.medianTokensPerSecond(), 100 * s.medianOverheadShare());
+            report(stage, body.apply(spark, c));
             return 0;
         } finally {
             spark.stop();
         }
+    }
+
+    static void report(String stage, TrainingLoop.Summary s) {
+        System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f tokens/s,"
+                        + " Spark overhead %.1f%% of a step%n", stage, s.steps(), s.finalLoss(), s.bestValidationLoss(),
+                s.medianTokensPerSecond(), 100 * s.medianOverheadShare());
     }
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true,
