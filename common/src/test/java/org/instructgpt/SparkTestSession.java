@@ -12,7 +12,8 @@ public final class SparkTestSession {
     public static synchronized SparkSession get() {
         if (spark == null) {
             spark = SparkSession.builder()
-                    .master("local[2]")
+                    // Two task slots; a failed task is retried once, as on a cluster (plain local[N] never retries).
+                    .master("local[2,2]")
                     .appName("instructgpt-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "2")

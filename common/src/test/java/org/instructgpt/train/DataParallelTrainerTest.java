@@ -178,4 +178,41 @@ class DataParallelTrainerTest {
         assertEquals(local.weight(), distributed.weight());
         assertEquals(local.mean(), distributed.mean(), 1e-5);
     }
+
+    /** Fails the first attempt of partition 1's task at step 1 (a lost executor, as Spark sees it). */
+    static final class FailOnceObjective implements TrainingObjective<TokenizedExample> {
+        private final LanguageModelObjective inner = new LanguageModelObjective(ByteLevelTokenizer.PAD);
+
+        @Override
+        public LossSum accumulate(Gpt2Model model, List<TokenizedExample> micro, ForwardMode mode) {
+            org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+            if (tc != null && tc.partitionId() == 1 && tc.stageAttemptNumber() == 0 && tc.attemptNumber() == 0
+                    && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("simulated executor loss");
+            }
+            return inner.accumulate(model, micro, mode);
+        }
+
+        @Override
+        public LossSum evaluate(Gpt2Model model, List<TokenizedExample> micro) {
+            return inner.evaluate(model, micro);
+        }
+    }
+
+    static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    @Test
+    void aRetriedTaskInSparkGivesTheSameParameters() {
+        DataParallelTrainer<TokenizedExample> clean = new DataParallelTrainer<>(sc, data,
+                new LanguageModelObjective(ByteLevelTokenizer.PAD), freshModel(), OPT, 13);
+        FAILED.set(false);
+        DataParallelTrainer<TokenizedExample> retried = new DataParallelTrainer<>(sc, data, new FailOnceObjective(),
+                freshModel(), OPT, 13);
+        for (int s = 0; s < 2; s++) {
+            clean.runStep();
+            retried.runStep();
+        }
+        assertTrue(FAILED.get(), "the failure was injected");
+        assertArrayEquals(clean.model().params().flat().toFloatVector(), retried.model().params().flat().toFloatVector());
+    }
 }
