@@ -66,12 +66,15 @@ public final class SftStage {
         long stepsPerEpoch = Math.max(1, (train.count() + opt.batchSize() - 1) / opt.batchSize());
         long steps = stepsPerEpoch * c.getInt("epochs");
         opt = opt.withSteps(steps);
+        long truncated = train.rdd().filter(TokenizedExample::truncated).count();
         Provenance prov = Provenance.of("sft").input("data", c.getString("data")).input("base", baseDir.toString())
                 .config(root.getConfig("instructgpt").root().unwrapped())
-                .put("train_examples", train.count()).put("validation_examples", validation.count());
+                .put("train_examples", train.count()).put("validation_examples", validation.count())
+                .put("truncated_examples", truncated);
         System.err.println(Configs.render(root, "instructgpt.sft"));
-        System.err.printf("sft: %s from %s on %,d demonstrations (%,d for validation), %d epochs = %d steps, %d partitions%n",
-                cfg, baseDir, train.count(), validation.count(), c.getInt("epochs"), steps, st.partitions());
+        System.err.printf("sft: %s from %s on %,d demonstrations (%,d for validation; %,d cut to %d tokens), %d epochs = %d steps,"
+                        + " %d partitions%n", cfg, baseDir, train.count(), validation.count(), truncated, maxLength,
+                c.getInt("epochs"), steps, st.partitions());
         DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(
                 JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new LanguageModelObjective(tok.padId()),
                 model, opt, st.seed());
