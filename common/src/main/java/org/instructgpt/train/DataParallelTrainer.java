@@ -119,10 +119,10 @@ public final class DataParallelTrainer<E extends Serializable> {
             loss += r.loss();
             weight += r.weight();
             compute = Math.max(compute, r.seconds());
-            float[] g = r.gradient() == null ? null : FloatBytes.toFloats(r.gradient());
-            if (g != null) {
+            if (r.gradient() != null) {
+                java.nio.FloatBuffer g = FloatBytes.view(r.gradient());
                 for (int i = 0; i < sum.length; i++) {
-                    sum[i] += g[i];
+                    sum[i] += g.get(i);
                 }
             }
         }
@@ -162,7 +162,7 @@ public final class DataParallelTrainer<E extends Serializable> {
             if (!Double.isFinite(sum.loss())) {
                 problem = "the loss is " + sum.loss();
             } else {
-                java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(g).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                java.nio.FloatBuffer fb = FloatBytes.view(g);
                 for (int i = 0; i < fb.limit(); i++) {
                     if (!Float.isFinite(fb.get(i))) {
                         problem = "gradient entry " + i + " is " + fb.get(i);

@@ -56,6 +56,11 @@ final class FloatBytes {
         a.assign(Nd4j.createFromArray(v).castTo(a.dataType()));
     }
 
+    /** The floats in {@code b}, read in place. */
+    static java.nio.FloatBuffer view(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    }
+
     static float[] toFloats(byte[] b) {
         float[] v = new float[b.length / 4];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
