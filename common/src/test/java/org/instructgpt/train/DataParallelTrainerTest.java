@@ -30,13 +30,17 @@ class DataParallelTrainerTest {
     static ShardedData<TokenizedExample> data;
     static JavaSparkContext sc;
 
-    @BeforeAll
-    static void data() {
+    static void buildExamples() {
         ExampleEncoder enc = new ExampleEncoder(new ByteLevelTokenizer(), 48);
         examples = new ArrayList<>();
         for (int i = 0; i < 14; i++) {
             examples.add(enc.demonstration("Q" + i + ": what is " + i + " + " + i + "?", " " + (2 * i)));
         }
+    }
+
+    @BeforeAll
+    static void data() {
+        buildExamples();
         sc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
         data = ShardedData.of(sc.parallelize(examples, 3), 2);
     }
