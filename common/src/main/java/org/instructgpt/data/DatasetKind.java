@@ -1,7 +1,6 @@
 package org.instructgpt.data;
 
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
@@ -61,10 +60,5 @@ public enum DatasetKind {
         return Arrays.stream(values()).filter(k -> k.id().equals(id.toLowerCase(Locale.ROOT))).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown dataset kind '" + id + "' (one of "
                         + Arrays.stream(values()).map(DatasetKind::id).toList() + ")"));
-    }
-
-    /** The field with this name, for error messages that must name it. */
-    public StructField field(String name) {
-        return schema.apply(name);
     }
 }

@@ -57,18 +57,6 @@ public final class ExampleEncoder {
         return new TokenizedExample(p, new float[p.length], truncated);
     }
 
-    /** A document for language modelling: every token predicted; cut at the end if too long. */
-    public TokenizedExample document(String text) {
-        int[] ids = append(tokenizer.encode(text), tokenizer.eosId());
-        boolean truncated = ids.length > maxLength;
-        if (truncated) {
-            ids = Arrays.copyOf(ids, maxLength);
-        }
-        float[] loss = new float[ids.length];
-        Arrays.fill(loss, 1f);
-        return new TokenizedExample(ids, loss, truncated);
-    }
-
     /**
      * A document for pre-training, cut into consecutive blocks of at most {@code maxLength} tokens (text then EOS),
      * every token predicted. Nothing is dropped: the last block is shorter.

@@ -23,7 +23,6 @@ import org.instructgpt.world.WorldStage;
 import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,14 +37,12 @@ public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--resume", description = "continue every training stage from its newest valid checkpoint")
-    boolean resume;
+    @Mixin
+    ResumeOption resume;
 
     @Override
     public Integer call() throws Exception {
-        if (resume) {
-            config.overrides.add("instructgpt.train.resume=true");
-        }
+        resume.applyTo(config, "train");
         Config c = config.load();
         SparkSession spark = SparkSessions.open(c, "instructgpt-pipeline");
         try {

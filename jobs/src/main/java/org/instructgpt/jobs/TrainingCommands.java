@@ -8,7 +8,6 @@ import org.instructgpt.train.PretrainStage;
 import org.instructgpt.train.TrainingLoop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
@@ -18,11 +17,9 @@ final class TrainingCommands {
     private TrainingCommands() {
     }
 
-    static int run(ConfigOptions config, boolean resume, String stage,
+    static int run(ConfigOptions config, ResumeOption resume, String stage,
                    BiFunction<SparkSession, Config, TrainingLoop.Summary> body) {
-        if (resume) {
-            config.overrides.add("instructgpt." + stage + ".resume=true");
-        }
+        resume.applyTo(config, stage);
         Config c = config.load();
         SparkSession spark = SparkSessions.open(c, "instructgpt-" + stage);
         try {
@@ -45,8 +42,8 @@ final class TrainingCommands {
         @Mixin
         ConfigOptions config;
 
-        @Option(names = "--resume", description = "continue from the newest valid checkpoint")
-        boolean resume;
+        @Mixin
+        ResumeOption resume;
 
         @Override
         public Integer call() {
@@ -60,8 +57,8 @@ final class TrainingCommands {
         @Mixin
         ConfigOptions config;
 
-        @Option(names = "--resume", description = "continue from the newest valid checkpoint")
-        boolean resume;
+        @Mixin
+        ResumeOption resume;
 
         @Override
         public Integer call() {
