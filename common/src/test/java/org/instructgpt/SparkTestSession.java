@@ -22,7 +22,7 @@ public final class SparkTestSession {
                     .config("spark.sql.session.timeZone", "UTC")
                     // As in reference.conf, so tests serialize the way jobs do.
                     .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                    .config("spark.kryo.registrator", "org.instructgpt.spark.KryoRegistrator")
+                    .config("spark.kryo.registrator", "org.instructgpt.spark.KryoRegistrator,org.nd4j.kryo.Nd4jRegistrator")
                     .getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
         }

@@ -5,6 +5,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.bench.ModelBenchmark;
 import org.instructgpt.bench.TrainerBenchmark;
+import org.instructgpt.bench.TimeToLossBenchmark;
 import org.instructgpt.config.Configs;
 import org.instructgpt.model.FusedKernels;
 import org.instructgpt.model.GptConfig;
@@ -25,11 +26,18 @@ public final class BenchCommand implements Callable<Integer> {
             description = "benchmark the Spark trainer (1 and 2 partitions) against plain single-process training instead")
     boolean trainer;
 
+    @picocli.CommandLine.Option(names = "--baseline",
+            description = "time to the same validation loss: our Spark trainer against DL4J's ParameterAveragingTrainingMaster (instructgpt.bench.baseline.*)")
+    boolean baseline;
+
     @Override
     public Integer call() {
         Config c = config.load();
         if (trainer) {
             return trainer(c);
+        }
+        if (baseline) {
+            return baseline(c);
         }
         Config b = c.getConfig("instructgpt.bench");
         System.err.println(Configs.render(c, "instructgpt.bench"));
@@ -75,6 +83,26 @@ public final class BenchCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
+        return 0;
+    }
+
+    private static int baseline(Config c) {
+        System.err.println(Configs.render(c, "instructgpt.bench.baseline"));
+        SparkSession spark = SparkSessions.open(c, "instructgpt-bench-baseline");
+        TimeToLossBenchmark.Report report;
+        try {
+            report = TimeToLossBenchmark.run(JavaSparkContext.fromSparkContext(spark.sparkContext()), c);
+        } finally {
+            spark.stop();
+        }
+        System.out.printf("%-62s %11s %12s %16s %12s %11s%n", "trainer", "parameters", "tok/s",
+                "s to loss " + report.settings().targetLoss(), "final loss", "train s");
+        for (TimeToLossBenchmark.Result r : report.results()) {
+            System.out.printf("%-62s %,11d %12.0f %16s %12.4f %11.1f%n", r.trainer(), r.parameters(), r.tokensPerSecond(),
+                    Double.isNaN(r.secondsToTarget()) ? "not reached" : String.format("%.1f", r.secondsToTarget()),
+                    r.finalLoss(), r.curve().get(r.curve().size() - 1).seconds());
+        }
+        System.out.println("curves: " + report.output() + "/curves.jsonl and time-to-loss.png");
         return 0;
     }
 }
