@@ -4,6 +4,7 @@ import org.instructgpt.data.Batches;
 import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.KvCache;
+import org.instructgpt.model.KvCacheDecoder;
 import org.instructgpt.model.ModelInput;
 import org.instructgpt.model.Workspaces;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -65,7 +66,9 @@ public final class Generator {
             rows[b] = b * promptLen + promptLen - 1;
         }
         TokenSampler sampler = new TokenSampler(cfg);
-        KvCache cache = new KvCache(model.config(), model.dataType(), batch, promptLen + maxNew);
+        // The array decoder where it applies (float32, Vector API); otherwise the ND4J model with its KV cache.
+        KvCacheDecoder decoder = KvCacheDecoder.supports(model) ? new KvCacheDecoder(model, batch, promptLen + maxNew) : null;
+        KvCache cache = decoder != null ? null : new KvCache(model.config(), model.dataType(), batch, promptLen + maxNew);
         int[][] tokens = new int[batch][maxNew];
         float[][] logProbs = new float[batch][maxNew];
         int[][] mask = new int[batch][maxNew];
@@ -73,13 +76,7 @@ public final class Generator {
         int vocab = model.config().vocabSize;
         ModelInput input = prompt;
         for (int step = 0; step < maxNew; step++) {
-            double[] l;
-            // Each step's activations live in a reused workspace; the cache was allocated outside it.
-            try (MemoryWorkspace ignored = Workspaces.open("generate-step")) {
-                INDArray hidden = model.forward(input, cache, ForwardMode.EVAL);
-                INDArray logits = model.lmLogits(Nd4j.pullRows(hidden, 1, rows));
-                l = logits.castTo(DataType.DOUBLE).data().asDouble();
-            }
+            double[] l = decoder != null ? toDouble(decoder.forward(input, rows)) : ndLogits(input, cache, rows);
             int[] next = new int[batch];
             int[] pos = new int[batch];
             float[] nextMask = new float[batch];
@@ -124,5 +121,22 @@ public final class Generator {
             }
         }
         return new GenerationResult(promptIds, promptMask, tokens, logProbs, mask);
+    }
+
+    private double[] ndLogits(ModelInput input, KvCache cache, int[] rows) {
+        // Each step's activations live in a reused workspace; the cache was allocated outside it.
+        try (MemoryWorkspace ignored = Workspaces.open("generate-step")) {
+            INDArray hidden = model.forward(input, cache, ForwardMode.EVAL);
+            INDArray logits = model.lmLogits(Nd4j.pullRows(hidden, 1, rows));
+            return logits.castTo(DataType.DOUBLE).data().asDouble();
+        }
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = f[i];
+        }
+        return d;
     }
 }

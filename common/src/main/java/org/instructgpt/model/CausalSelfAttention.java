@@ -50,14 +50,6 @@ final class CausalSelfAttention {
      */
     INDArray forward(INDArray x, int batch, int time, INDArray maskBias, KvCache cache, ForwardMode mode) {
         INDArray qkvRows = cAttn.forward(x);
-        if (cache != null && !attnDropout.active(mode)
-                && FusedKernels.applicable(qkvRows, cache.keys(layer), cache.values(layer), maskBias)) {
-            INDArray merged = Nd4j.createUninitialized(x.dataType(), (long) batch * time, (long) nHead * headDim);
-            VectorKernels.cachedAttention(qkvRows, cache.keys(layer), cache.values(layer), cache.length(), maskBias,
-                    (float) scale, batch, time, merged);
-            q = k = v = probs = probsDropped = null;
-            return cProj.forward(merged);
-        }
         INDArray qkv = qkvRows.reshape('c', batch, time, 3, nHead, headDim);
         q = heads(qkv, 0);
         INDArray kNew = heads(qkv, 1);

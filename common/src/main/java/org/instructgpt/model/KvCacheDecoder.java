@@ -1,0 +1,295 @@
+package org.instructgpt.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * GPT-2's evaluation forward pass with a KV cache, for generation, on Java arrays: a copy of the model's float32
+ * weights, the cache as arrays, the products by {@link HeapGemm} and the rest by Vector API loops. Generation runs
+ * many small steps (16 rows each), where ND4J's per-op costs and its off-heap access dominated (docs/benchmarks.md);
+ * here one step is a handful of array loops. The ND4J model ({@link Gpt2Model#forward} with a {@link KvCache}) stays the
+ * reference: tests hold the two to 1e-4 on the same inputs. The copy is taken at construction; later parameter
+ * changes need a new decoder.
+ */
+public final class KvCacheDecoder {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float GELU_A = 0.044715f;
+
+    private record Layer(float[] ln1g, float[] ln1b, HeapGemm.Packed attnW, float[] attnB, HeapGemm.Packed projW,
+                         float[] projB, float[] ln2g, float[] ln2b, HeapGemm.Packed fcW, float[] fcB, HeapGemm.Packed outW,
+                         float[] outB, float scale) {
+    }
+
+    private final int vocab;
+    private final int positions;
+    private final int c;
+    private final int heads;
+    private final int d;
+    private final int inner;
+    private final float eps;
+    private final float[] wte;
+    private final HeapGemm.Packed wteT;
+    private final float[] wpe;
+    private final float[] lnfG;
+    private final float[] lnfB;
+    private final Layer[] layers;
+    private final int batch;
+    private final int capacity;
+    // Per layer: keys transposed, [batch, heads, d, capacity] (so scores vectorise over keys); values [batch, heads,
+    // capacity, d].
+    private final float[][] keysT;
+    private final float[][] values;
+    private final float[] keyMask;
+    private int length;
+
+    /** Whether the decoder can stand in for {@code m}'s own cached forward: float32 weights and the Vector API. */
+    public static boolean supports(Gpt2Model m) {
+        return FusedKernels.available() && m.dataType() == DataType.FLOAT;
+    }
+
+    public KvCacheDecoder(Gpt2Model m, int batch, int capacity) {
+        GptConfig cfg = m.config();
+        if (capacity > cfg.nPositions) {
+            throw new IllegalArgumentException("KV cache of " + capacity + " positions exceeds n_positions " + cfg.nPositions);
+        }
+        FlatParameters p = m.params();
+        vocab = cfg.vocabSize;
+        positions = cfg.nPositions;
+        c = cfg.nEmbd;
+        heads = cfg.nHead;
+        d = cfg.headDim();
+        inner = (int) p.get("transformer.h.0.mlp.c_fc.weight").size(1);
+        eps = (float) cfg.layerNormEpsilon;
+        wte = floats(p, Gpt2Model.WTE);
+        wpe = floats(p, Gpt2Model.WPE);
+        wteT = HeapGemm.Packed.of(p.get(Gpt2Model.WTE).transpose().dup('c').data().asFloat(), c, vocab);
+        lnfG = floats(p, "transformer.ln_f.weight");
+        lnfB = floats(p, "transformer.ln_f.bias");
+        layers = new Layer[cfg.nLayer];
+        for (int l = 0; l < cfg.nLayer; l++) {
+            String h = "transformer.h." + l;
+            float scale = (float) (1.0 / Math.sqrt(d) / (cfg.scaleAttnByInverseLayerIdx ? l + 1 : 1));
+            layers[l] = new Layer(floats(p, h + ".ln_1.weight"), floats(p, h + ".ln_1.bias"),
+                    packed(p, h + ".attn.c_attn.weight"), floats(p, h + ".attn.c_attn.bias"),
+                    packed(p, h + ".attn.c_proj.weight"), floats(p, h + ".attn.c_proj.bias"),
+                    floats(p, h + ".ln_2.weight"), floats(p, h + ".ln_2.bias"),
+                    packed(p, h + ".mlp.c_fc.weight"), floats(p, h + ".mlp.c_fc.bias"),
+                    packed(p, h + ".mlp.c_proj.weight"), floats(p, h + ".mlp.c_proj.bias"), scale);
+        }
+        this.batch = batch;
+        this.capacity = capacity;
+        keysT = new float[cfg.nLayer][batch * heads * d * capacity];
+        values = new float[cfg.nLayer][batch * heads * capacity * d];
+        keyMask = new float[batch * capacity];
+    }
+
+    private static float[] floats(FlatParameters p, String name) {
+        return p.get(name).dup('c').data().asFloat();
+    }
+
+    /** A Conv1D weight, [in, out], packed for {@link HeapGemm}. */
+    private static HeapGemm.Packed packed(FlatParameters p, String name) {
+        long[] shape = p.get(name).shape();
+        return HeapGemm.Packed.of(floats(p, name), (int) shape[0], (int) shape[1]);
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /**
+     * Appends the input's positions (batch x time new tokens, left-padded prompts included) to the cache and returns
+     * the logits [rows.length, vocab] of the given rows (row = b * time + t), as the model's tied LM head computes them.
+     */
+    public float[] forward(ModelInput in, int[] rows) {
+        int t = in.time();
+        if (in.batch() != batch) {
+            throw new IllegalArgumentException("input batch " + in.batch() + " != decoder batch " + batch);
+        }
+        if (length + t > capacity) {
+            throw new IllegalStateException("KV cache full: " + length + " + " + t + " > " + capacity);
+        }
+        int n = batch * t;
+        float[] x = new float[n * c];
+        for (int i = 0; i < n; i++) {
+            int id = in.ids()[i];
+            int pos = in.positions()[i];
+            if (id < 0 || id >= vocab || pos < 0 || pos >= positions) {
+                throw new IllegalArgumentException("token id " + id + " / position " + pos + " at row " + i / t + ", position "
+                        + i % t + " is outside the vocabulary of " + vocab + " or n_positions " + positions);
+            }
+            for (int e = 0; e < c; e++) {
+                x[i * c + e] = wte[id * c + e] + wpe[pos * c + e];
+            }
+        }
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(in.mask(), b * t, keyMask, b * capacity + length, t);
+        }
+        float[] h = new float[n * c];
+        float[] qkv = new float[n * 3 * c];
+        float[] att = new float[n * c];
+        float[] proj = new float[n * c];
+        float[] fc = new float[n * inner];
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            layerNorm(x, n, w.ln1g(), w.ln1b(), h);
+            HeapGemm.multiply(h, n, w.attnW(), w.attnB(), qkv);
+            attend(l, qkv, t, w.scale(), att);
+            HeapGemm.multiply(att, n, w.projW(), w.projB(), proj);
+            addInPlace(x, proj);
+            layerNorm(x, n, w.ln2g(), w.ln2b(), h);
+            HeapGemm.multiply(h, n, w.fcW(), w.fcB(), fc);
+            gelu(fc);
+            HeapGemm.multiply(fc, n, w.outW(), w.outB(), proj);
+            addInPlace(x, proj);
+        }
+        length += t;
+        float[] sel = new float[rows.length * c];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(x, rows[r] * c, sel, r * c, c);
+        }
+        float[] hf = new float[rows.length * c];
+        layerNorm(sel, rows.length, lnfG, lnfB, hf);
+        float[] logits = new float[rows.length * vocab];
+        HeapGemm.multiply(hf, rows.length, wteT, null, logits);
+        return logits;
+    }
+
+    /** Appends this step's keys and values to layer l's cache, then attends every new query to the cache. */
+    private void attend(int l, float[] qkv, int t, float scale, float[] out) {
+        float[] kT = keysT[l];
+        float[] v = values[l];
+        for (int b = 0; b < batch; b++) {
+            for (int q = 0; q < t; q++) {
+                int row = (b * t + q) * 3 * c;
+                int pos = length + q;
+                for (int hh = 0; hh < heads; hh++) {
+                    int kBase = (b * heads + hh) * d * capacity;
+                    int vBase = ((b * heads + hh) * capacity + pos) * d;
+                    for (int e = 0; e < d; e++) {
+                        kT[kBase + e * capacity + pos] = qkv[row + c + hh * d + e];
+                        v[vBase + e] = qkv[row + 2 * c + hh * d + e];
+                    }
+                }
+            }
+        }
+        float[] scores = new float[capacity];
+        float[] acc = new float[d];
+        for (int b = 0; b < batch; b++) {
+            for (int hh = 0; hh < heads; hh++) {
+                int kBase = (b * heads + hh) * d * capacity;
+                int vBase = (b * heads + hh) * capacity * d;
+                for (int q = 0; q < t; q++) {
+                    int qAt = (b * t + q) * 3 * c + hh * d;
+                    int self = length + q;
+                    int s = self + 1;
+                    keyScores(qkv, qAt, kT, kBase, s, scores);
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < s; j++) {
+                        // As the model's mask: causal, no padding key, and every query sees itself.
+                        if (keyMask[b * capacity + j] != 0 || j == self) {
+                            scores[j] *= scale;
+                            max = Math.max(max, scores[j]);
+                        } else {
+                            scores[j] = Float.NEGATIVE_INFINITY;
+                        }
+                    }
+                    float sum = 0f;
+                    for (int j = 0; j < s; j++) {
+                        float e = scores[j] == Float.NEGATIVE_INFINITY ? 0f : VectorKernels.exp(scores[j] - max);
+                        scores[j] = e;
+                        sum += e;
+                    }
+                    weightedValues(scores, sum, v, vBase, s, acc);
+                    System.arraycopy(acc, 0, out, (b * t + q) * c + hh * d, d);
+                }
+            }
+        }
+    }
+
+    /** scores[j] = q . k_j for j < s: vectors over keys, each a fused-multiply-add chain over e in order. */
+    private void keyScores(float[] qkv, int qAt, float[] kT, int kBase, int s, float[] scores) {
+        int up = F.loopBound(s);
+        for (int j = 0; j < up; j += L) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int e = 0; e < d; e++) {
+                acc = FloatVector.fromArray(F, kT, kBase + e * capacity + j).fma(FloatVector.broadcast(F, qkv[qAt + e]), acc);
+            }
+            acc.intoArray(scores, j);
+        }
+        for (int j = up; j < s; j++) {
+            float acc = 0f;
+            for (int e = 0; e < d; e++) {
+                acc = Math.fma(kT[kBase + e * capacity + j], qkv[qAt + e], acc);
+            }
+            scores[j] = acc;
+        }
+    }
+
+    /** acc = sum over j of (p[j] / sum) v_j, in order of j. */
+    private void weightedValues(float[] p, float sum, float[] v, int vBase, int s, float[] acc) {
+        java.util.Arrays.fill(acc, 0f);
+        int up = F.loopBound(d);
+        for (int j = 0; j < s; j++) {
+            float w = p[j] / sum;
+            if (w == 0f) {
+                continue;
+            }
+            int at = vBase + j * d;
+            int e = 0;
+            for (; e < up; e += L) {
+                FloatVector.fromArray(F, v, at + e).fma(FloatVector.broadcast(F, w), FloatVector.fromArray(F, acc, e))
+                        .intoArray(acc, e);
+            }
+            for (; e < d; e++) {
+                acc[e] = Math.fma(v[at + e], w, acc[e]);
+            }
+        }
+    }
+
+    private void layerNorm(float[] x, int n, float[] g, float[] bias, float[] y) {
+        for (int r = 0; r < n; r++) {
+            int at = r * c;
+            float mean = 0f;
+            for (int e = 0; e < c; e++) {
+                mean += x[at + e];
+            }
+            mean /= c;
+            float var = 0f;
+            for (int e = 0; e < c; e++) {
+                float u = x[at + e] - mean;
+                var += u * u;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / c + eps));
+            for (int e = 0; e < c; e++) {
+                y[at + e] = (x[at + e] - mean) * inv * g[e] + bias[e];
+            }
+        }
+    }
+
+    private static void gelu(float[] x) {
+        int i = 0;
+        for (int up = F.loopBound(x.length); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector th = VectorKernels.tanh(v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K));
+            th.add(1f).mul(v).mul(0.5f).intoArray(x, i);
+        }
+        for (; i < x.length; i++) {
+            float v = x[i];
+            x[i] = 0.5f * v * (1f + VectorKernels.tanh(GELU_K * v * (1f + GELU_A * v * v)));
+        }
+    }
+
+    private static void addInPlace(float[] x, float[] y) {
+        int i = 0;
+        for (int up = F.loopBound(x.length); i < up; i += L) {
+            FloatVector.fromArray(F, x, i).add(FloatVector.fromArray(F, y, i)).intoArray(x, i);
+        }
+        for (; i < x.length; i++) {
+            x[i] += y[i];
+        }
+    }
+}
