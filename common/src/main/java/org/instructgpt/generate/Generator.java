@@ -15,7 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.SplittableRandom;
 
 /**
- * Batched autoregressive generation with a KV cache, through the same forward code as training. Prompts are
+ * Batched autoregressive generation with a KV cache: float32 models through {@link KvCacheDecoder} (the forward on Java
+ * arrays), others through the model's own forward, the code training runs and the decoder's reference. Prompts are
  * left-padded (positions {@code cumsum(mask) - 1}); every row draws from its own random stream seeded per prompt, so a
  * prompt's sample does not depend on which other prompts share its batch.
  */
