@@ -2,6 +2,7 @@ package org.instructgpt.bench;
 
 import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.tokenizer.Tokenizer;
+import org.instructgpt.util.Shuffle;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,16 +38,10 @@ public final class PackedBlocks {
         return out;
     }
 
-    /** A seeded Fisher-Yates shuffle (a copy). */
+    /** A seeded shuffle (a copy). */
     public static <T> List<T> shuffled(List<T> in, long seed) {
         List<T> out = new ArrayList<>(in);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = out.size() - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            T t = out.get(i);
-            out.set(i, out.get(j));
-            out.set(j, t);
-        }
+        Shuffle.inPlace(out, new SplittableRandom(seed));
         return out;
     }
 }

@@ -1,5 +1,7 @@
 package org.instructgpt.world;
 
+import org.instructgpt.util.Shuffle;
+
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,12 +28,7 @@ public final class ResponseSimulator {
         }
         List<String> list = new ArrayList<>(out);
         // Shuffle so the position of a candidate says nothing about its quality.
-        for (int i = list.size() - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            String x = list.get(i);
-            list.set(i, list.get(j));
-            list.set(j, x);
-        }
+        Shuffle.inPlace(list, rng);
         return list;
     }
 

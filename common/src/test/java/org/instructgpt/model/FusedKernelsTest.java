@@ -29,14 +29,19 @@ class FusedKernelsTest {
     }
 
     private static Gpt2Model[] floatAndDouble(boolean scoreHead) {
-        Gpt2Model d = Gpt2Model.create(CFG, DataType.DOUBLE, scoreHead);
+        return floatAndDouble(CFG, scoreHead);
+    }
+
+    /** One model in double and the same parameters in float, scaled up and perturbed so no layer is near identity. */
+    static Gpt2Model[] floatAndDouble(GptConfig cfg, boolean scoreHead) {
+        Gpt2Model d = Gpt2Model.create(cfg, DataType.DOUBLE, scoreHead);
         d.initialize(11);
         SplittableRandom r = new SplittableRandom(5);
         INDArray flat = d.params().flat();
         for (long i = 0; i < flat.length(); i++) {
             flat.putScalar(i, flat.getDouble(i) * 5 + r.nextGaussian() * 0.05);
         }
-        Gpt2Model f = Gpt2Model.create(CFG, DataType.FLOAT, scoreHead);
+        Gpt2Model f = Gpt2Model.create(cfg, DataType.FLOAT, scoreHead);
         f.params().flat().assign(flat.castTo(DataType.FLOAT));
         return new Gpt2Model[]{f, d};
     }

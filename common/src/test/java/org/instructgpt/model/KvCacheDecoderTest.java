@@ -5,7 +5,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -28,15 +27,10 @@ class KvCacheDecoderTest {
     @MethodSource("shapes")
     void logitsMatchTheModelsCachedForwardEveryStep(GptConfig cfg, int batch, int promptLen) {
         assertTrue(FusedKernels.available(), "the test JVM runs with the Vector API");
-        Gpt2Model d = Gpt2Model.create(cfg, DataType.DOUBLE, false);
-        d.initialize(3);
+        Gpt2Model[] m = FusedKernelsTest.floatAndDouble(cfg, false);
+        Gpt2Model f = m[0];
+        Gpt2Model d = m[1];
         SplittableRandom r = new SplittableRandom(8);
-        INDArray flat = d.params().flat();
-        for (long i = 0; i < flat.length(); i++) {
-            flat.putScalar(i, flat.getDouble(i) * 5 + r.nextGaussian() * 0.05);
-        }
-        Gpt2Model f = Gpt2Model.create(cfg, DataType.FLOAT, false);
-        f.params().flat().assign(flat.castTo(DataType.FLOAT));
 
         int steps = 6;
         KvCache cache = new KvCache(cfg, DataType.DOUBLE, batch, promptLen + steps);
