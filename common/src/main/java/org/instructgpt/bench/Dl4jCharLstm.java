@@ -55,12 +55,6 @@ public final class Dl4jCharLstm {
                 .nIn(in).nOut(s.vocab()).dataFormat(RNNFormat.NCW).build()).build();
     }
 
-    public static long parameterCount(Shape s) {
-        MultiLayerNetwork net = new MultiLayerNetwork(configuration(s, 0));
-        net.init();
-        return net.numParams();
-    }
-
     /**
      * Blocks as one DL4J minibatch: features [n, T-1] token ids, labels [n, vocab, T-1] one-hot of the next token, the
      * same T-1 predictions per block our causal LM makes.

@@ -17,25 +17,20 @@ import org.instructgpt.tokenizer.Tokenizers;
 import org.instructgpt.world.World;
 import org.instructgpt.world.WorldGenerator;
 import org.instructgpt.world.WorldSpec;
-import org.instructgpt.io.Fs;
 import org.instructgpt.model.GptConfig;
 import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.report.LossCurves;
 import org.instructgpt.report.MetricsLog;
 import org.instructgpt.train.DataParallelTrainer;
 import org.instructgpt.train.LanguageModelObjective;
 import org.instructgpt.train.OptimizerSettings;
 import org.instructgpt.train.ShardedData;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.dataset.DataSet;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -228,13 +223,6 @@ public final class TimeToLossBenchmark {
                     r.curve().stream().mapToDouble(Point::validationLoss).toArray());
         }
         log.flush();
-        try {
-            File tmp = Files.createTempFile("time-to-loss", ".png").toFile();
-            BitmapEncoder.saveBitmap(chart, tmp.getAbsolutePath(), BitmapEncoder.BitmapFormat.PNG);
-            Path png = new Path(dir, "time-to-loss.png");
-            Fs.of(png).copyFromLocalFile(true, true, new Path(tmp.toURI()), png);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the chart to " + dir + ": " + e.getMessage(), e);
-        }
+        LossCurves.save(chart, new Path(dir, "time-to-loss.png"));
     }
 }

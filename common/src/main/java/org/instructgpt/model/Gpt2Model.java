@@ -158,6 +158,14 @@ public final class Gpt2Model {
     }
 
     private void validate(ModelInput in, KvCache cache) {
+        checkIdsAndPositions(in, config);
+        if (cache != null && cache.batch() != in.batch()) {
+            throw new IllegalArgumentException("cache batch " + cache.batch() + " != input batch " + in.batch());
+        }
+    }
+
+    /** Every token id inside the vocabulary and every position inside n_positions, or an error naming the place. */
+    static void checkIdsAndPositions(ModelInput in, GptConfig config) {
         for (int i = 0; i < in.ids().length; i++) {
             int id = in.ids()[i];
             if (id < 0 || id >= config.vocabSize) {
@@ -169,9 +177,6 @@ public final class Gpt2Model {
                 throw new IllegalArgumentException("position id " + p + " at row " + i / in.time()
                         + " is outside n_positions " + config.nPositions);
             }
-        }
-        if (cache != null && cache.batch() != in.batch()) {
-            throw new IllegalArgumentException("cache batch " + cache.batch() + " != input batch " + in.batch());
         }
     }
 

@@ -17,9 +17,7 @@ public final class KvCache {
     private int length;
 
     public KvCache(GptConfig cfg, DataType dtype, int batch, int capacity) {
-        if (capacity > cfg.nPositions) {
-            throw new IllegalArgumentException("KV cache of " + capacity + " positions exceeds n_positions " + cfg.nPositions);
-        }
+        checkCapacity(cfg, capacity);
         this.batch = batch;
         this.capacity = capacity;
         keys = new INDArray[cfg.nLayer];
@@ -29,6 +27,12 @@ public final class KvCache {
             values[l] = Nd4j.zeros(dtype, batch, cfg.nHead, capacity, cfg.headDim());
         }
         mask = new float[batch * capacity];
+    }
+
+    static void checkCapacity(GptConfig cfg, int capacity) {
+        if (capacity > cfg.nPositions) {
+            throw new IllegalArgumentException("KV cache of " + capacity + " positions exceeds n_positions " + cfg.nPositions);
+        }
     }
 
     INDArray keys(int layer) {

@@ -23,8 +23,8 @@ public final class KvCacheDecoder {
                          float[] outB, float scale) {
     }
 
+    private final GptConfig config;
     private final int vocab;
-    private final int positions;
     private final int c;
     private final int heads;
     private final int d;
@@ -52,12 +52,10 @@ public final class KvCacheDecoder {
 
     public KvCacheDecoder(Gpt2Model m, int batch, int capacity) {
         GptConfig cfg = m.config();
-        if (capacity > cfg.nPositions) {
-            throw new IllegalArgumentException("KV cache of " + capacity + " positions exceeds n_positions " + cfg.nPositions);
-        }
+        KvCache.checkCapacity(cfg, capacity);
         FlatParameters p = m.params();
+        config = cfg;
         vocab = cfg.vocabSize;
-        positions = cfg.nPositions;
         c = cfg.nEmbd;
         heads = cfg.nHead;
         d = cfg.headDim();
@@ -112,15 +110,12 @@ public final class KvCacheDecoder {
         if (length + t > capacity) {
             throw new IllegalStateException("KV cache full: " + length + " + " + t + " > " + capacity);
         }
+        Gpt2Model.checkIdsAndPositions(in, config);
         int n = batch * t;
         float[] x = new float[n * c];
         for (int i = 0; i < n; i++) {
             int id = in.ids()[i];
             int pos = in.positions()[i];
-            if (id < 0 || id >= vocab || pos < 0 || pos >= positions) {
-                throw new IllegalArgumentException("token id " + id + " / position " + pos + " at row " + i / t + ", position "
-                        + i % t + " is outside the vocabulary of " + vocab + " or n_positions " + positions);
-            }
             for (int e = 0; e < c; e++) {
                 x[i * c + e] = wte[id * c + e] + wpe[pos * c + e];
             }

@@ -23,8 +23,13 @@ public final class LossCurves {
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step").yAxisTitle("loss").build();
         addSeries(chart, records, "train", "loss");
         addSeries(chart, records, "validation", "loss");
+        save(chart, png);
+    }
+
+    /** Any chart as a PNG on any Hadoop path (XChart writes local files only, so through a local temporary file). */
+    public static void save(XYChart chart, Path png) {
         try {
-            File tmp = Files.createTempFile("loss", ".png").toFile();
+            File tmp = Files.createTempFile("chart", ".png").toFile();
             BitmapEncoder.saveBitmap(chart, tmp.getAbsolutePath(), BitmapEncoder.BitmapFormat.PNG);
             FileSystem fs = Fs.of(png);
             fs.copyFromLocalFile(true, true, new Path(tmp.toURI()), png);
