@@ -1,14 +1,12 @@
 package org.instructgpt.model;
 
-import org.instructgpt.util.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
-import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Inverted dropout with a mask drawn from a seed that the caller derives from (seed, step, partition, micro-batch),
- * so a retried task draws the same mask. libnd4j's dropout ops have no gradient, hence the explicit mask.
+ * so a retried task draws the same mask ({@link DropoutMask}, the array-based training pass draws the same). libnd4j's
+ * dropout ops have no gradient, hence the explicit mask.
  */
 final class Dropout {
     private final double p;
@@ -29,11 +27,8 @@ final class Dropout {
             mask = null;
             return x;
         }
-        Random rng = Nd4j.getRandom();
-        rng.setSeed(Seeds.derive(mode.dropoutSeed(), site));
-        mask = x.ulike();
-        Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, 1.0 - p), rng);
-        mask.muli(1.0 / (1.0 - p));
+        float[] keep = DropoutMask.draw(mode.dropoutSeed(), site, (int) x.length(), p);
+        mask = Nd4j.createFromArray(keep).castTo(x.dataType()).reshape(x.shape()).muli(1.0 / (1.0 - p));
         return x.mul(mask);
     }
 

@@ -35,6 +35,7 @@ public final class Gpt2Model {
     private INDArray lmHidden;
     private INDArray scoreHidden;
     private int[] scoreRows;
+    private HeapTrainingPass heapPass;
 
     public Gpt2Model(GptConfig config, FlatParameters params, boolean scoreHead) {
         this.config = config;
@@ -128,6 +129,14 @@ public final class Gpt2Model {
 
     public FlatParameters grads() {
         return grads;
+    }
+
+    /** This replica's array-based training pass (see {@link HeapTrainingPass#supports}), created on first use. */
+    public HeapTrainingPass heapTrainingPass() {
+        if (heapPass == null) {
+            heapPass = new HeapTrainingPass(this);
+        }
+        return heapPass;
     }
 
     public boolean hasScoreHead() {

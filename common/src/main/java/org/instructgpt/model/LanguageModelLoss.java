@@ -48,8 +48,12 @@ public final class LanguageModelLoss {
     /**
      * One forward and backward of the LM loss, normalised by {@code normalizer} (pass the weight sum of the global
      * batch so that per-partition gradients add up to the global mean). Gradients accumulate into the model's grads.
+     * Float32 models run on Java arrays ({@link HeapTrainingPass}) where the Vector API is present, others on ND4J.
      */
     public static double forwardBackward(Gpt2Model model, ModelInput in, Targets targets, double normalizer, ForwardMode mode) {
+        if (HeapTrainingPass.supports(model)) {
+            return model.heapTrainingPass().lmForwardBackward(in, targets, normalizer, mode);
+        }
         try (MemoryWorkspace ignored = Workspaces.open("lm-step")) {
             INDArray hidden = model.forward(in, null, mode);
             INDArray logits = model.lmLogits(hidden);

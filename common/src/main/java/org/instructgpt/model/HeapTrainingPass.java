@@ -1,0 +1,660 @@
+package org.instructgpt.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.instructgpt.model.HeapGemm.Operand;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * The causal-LM training forward and backward pass of a float32 {@link Gpt2Model} on Java arrays: the model's
+ * parameters are copied in, every product runs in {@link HeapGemm}, the rest in Vector API loops, and the gradient is
+ * added to the model's gradient buffer. A training step on ND4J spends a third of its time outside the products
+ * (one op call per small array, permute copies around attention, off-heap access from Java) and its products run at
+ * OpenBLAS's ~85 GFLOP/s; here the products run at 130-160 (docs/benchmarks.md). The ND4J modules stay the
+ * reference and the path for double precision and GPUs: tests hold the two to the same loss and gradients, dropout
+ * included (both draw {@link DropoutMask}).
+ *
+ * <p>One instance per model replica; activations are kept between calls and grow to the largest batch seen.
+ */
+public final class HeapTrainingPass {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float GELU_A = 0.044715f;
+
+    /** Offsets of one block's tensors in the flat parameter (and gradient) buffer. */
+    private record Layer(int ln1g, int ln1b, int attnW, int attnB, int projW, int projB, int ln2g, int ln2b, int fcW,
+                         int fcB, int outW, int outB, float scale) {
+    }
+
+    /** What one block keeps from the forward pass for the backward pass. */
+    private static final class Saved {
+        float[] xhat1, rstd1, h1, qkv, probs, attnKeep, att, residKeep1, xhat2, rstd2, h2, u, tanh, act, residKeep2;
+    }
+
+    private final Gpt2Model model;
+    private final GptConfig cfg;
+    private final int c;
+    private final int heads;
+    private final int d;
+    private final int inner;
+    private final int vocab;
+    private final float eps;
+    private final int wte;
+    private final int wpe;
+    private final int lnfG;
+    private final int lnfB;
+    private final Layer[] layers;
+    private final float[] p;
+    private final float[] g;
+    private final Saved[] saved;
+    // Sizes the buffers were allocated for.
+    private int rows;
+    private int attnSize;
+    private int maxTime;
+    // The forward pass's inputs and what the final LayerNorm and the head keep.
+    private ModelInput input;
+    private float[] embKeep;
+    private float[] x;
+    private float[] xhatF;
+    private float[] rstdF;
+    private float[] hF;
+    private float[] logits;
+    // Scratch.
+    private float[] rowsC;
+    private float[] rowsC2;
+    private float[] rowsInner;
+    private float[] rows3C;
+    private float[] square;
+    private float[] dProbs;
+    private float[] keyBias;
+    private final float[] gradScratch;
+
+    /** Whether this pass can stand in for {@code m}'s ND4J forward and backward: float32 weights and the Vector API. */
+    public static boolean supports(Gpt2Model m) {
+        return FusedKernels.available() && m.dataType() == DataType.FLOAT;
+    }
+
+    HeapTrainingPass(Gpt2Model model) {
+        this.model = model;
+        cfg = model.config();
+        FlatParameters fp = model.params();
+        c = cfg.nEmbd;
+        heads = cfg.nHead;
+        d = cfg.headDim();
+        inner = cfg.nInner;
+        vocab = cfg.vocabSize;
+        eps = (float) cfg.layerNormEpsilon;
+        wte = offset(fp, Gpt2Model.WTE);
+        wpe = offset(fp, Gpt2Model.WPE);
+        lnfG = offset(fp, "transformer.ln_f.weight");
+        lnfB = offset(fp, "transformer.ln_f.bias");
+        layers = new Layer[cfg.nLayer];
+        saved = new Saved[cfg.nLayer];
+        for (int l = 0; l < cfg.nLayer; l++) {
+            String h = "transformer.h." + l;
+            float scale = (float) (1.0 / Math.sqrt(d) / (cfg.scaleAttnByInverseLayerIdx ? l + 1 : 1));
+            layers[l] = new Layer(offset(fp, h + ".ln_1.weight"), offset(fp, h + ".ln_1.bias"),
+                    offset(fp, h + ".attn.c_attn.weight"), offset(fp, h + ".attn.c_attn.bias"),
+                    offset(fp, h + ".attn.c_proj.weight"), offset(fp, h + ".attn.c_proj.bias"),
+                    offset(fp, h + ".ln_2.weight"), offset(fp, h + ".ln_2.bias"),
+                    offset(fp, h + ".mlp.c_fc.weight"), offset(fp, h + ".mlp.c_fc.bias"),
+                    offset(fp, h + ".mlp.c_proj.weight"), offset(fp, h + ".mlp.c_proj.bias"), scale);
+            saved[l] = new Saved();
+        }
+        p = new float[(int) fp.size()];
+        g = new float[(int) fp.size()];
+        gradScratch = new float[g.length];
+    }
+
+    private static int offset(FlatParameters fp, String name) {
+        return (int) fp.entry(name).offset();
+    }
+
+    /**
+     * One forward and backward of the LM loss, normalised by {@code normalizer}; the gradient is added to the model's
+     * gradient buffer. Returns the normalised loss, as {@link LanguageModelLoss#forwardBackward} does.
+     */
+    public double lmForwardBackward(ModelInput in, LanguageModelLoss.Targets targets, double normalizer, ForwardMode mode) {
+        readParameters();
+        forward(in, mode);
+        logits(in.batch() * in.time());
+        double loss = crossEntropy(targets, normalizer, true);
+        Arrays.fill(g, 0f);
+        backward(mode);
+        addGradients(model.grads().flat());
+        return loss;
+    }
+
+    /** The LM loss without dropout or gradients (validation), normalised by {@code normalizer}. */
+    public double lmLoss(ModelInput in, LanguageModelLoss.Targets targets, double normalizer) {
+        readParameters();
+        forward(in, ForwardMode.EVAL);
+        logits(in.batch() * in.time());
+        return crossEntropy(targets, normalizer, false);
+    }
+
+    private void readParameters() {
+        FloatBuffer src = model.params().flat().data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        src.get(0, p);
+    }
+
+    private void addGradients(INDArray flat) {
+        FloatBuffer dst = flat.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] acc = gradScratch;
+        dst.get(0, acc, 0, g.length);
+        int i = 0;
+        for (int up = F.loopBound(g.length); i < up; i += L) {
+            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, g, i)).intoArray(acc, i);
+        }
+        for (; i < g.length; i++) {
+            acc[i] += g[i];
+        }
+        dst.put(0, acc, 0, g.length);
+    }
+
+    private void allocate(int b, int t) {
+        int n = b * t;
+        int attn = b * heads * t * t;
+        if (n <= rows && attn <= attnSize && t <= maxTime) {
+            return;
+        }
+        rows = Math.max(n, rows);
+        attnSize = Math.max(attn, attnSize);
+        maxTime = Math.max(t, maxTime);
+        for (Saved s : saved) {
+            s.xhat1 = new float[rows * c];
+            s.rstd1 = new float[rows];
+            s.h1 = new float[rows * c];
+            s.qkv = new float[rows * 3 * c];
+            s.probs = new float[attnSize];
+            s.att = new float[rows * c];
+            s.xhat2 = new float[rows * c];
+            s.rstd2 = new float[rows];
+            s.h2 = new float[rows * c];
+            s.u = new float[rows * inner];
+            s.tanh = new float[rows * inner];
+            s.act = new float[rows * inner];
+        }
+        x = new float[rows * c];
+        xhatF = new float[rows * c];
+        rstdF = new float[rows];
+        hF = new float[rows * c];
+        logits = new float[rows * vocab];
+        rowsC = new float[rows * c];
+        rowsC2 = new float[rows * c];
+        rowsInner = new float[rows * inner];
+        rows3C = new float[rows * 3 * c];
+        square = new float[maxTime * maxTime];
+        dProbs = new float[maxTime * maxTime];
+        keyBias = new float[maxTime];
+    }
+
+    // ---------------------------------------------------------------------------------------------- forward
+
+    private void forward(ModelInput in, ForwardMode mode) {
+        Gpt2Model.checkIdsAndPositions(in, cfg);
+        int b = in.batch();
+        int t = in.time();
+        int n = b * t;
+        allocate(b, t);
+        input = in;
+        for (int i = 0; i < n; i++) {
+            int at = wte + in.ids()[i] * c;
+            int pos = wpe + in.positions()[i] * c;
+            for (int e = 0; e < c; e++) {
+                x[i * c + e] = p[at + e] + p[pos + e];
+            }
+        }
+        embKeep = dropout(x, n * c, cfg.embdPdrop, mode, 0);
+        for (int l = 0; l < layers.length; l++) {
+            Layer w = layers[l];
+            Saved s = saved[l];
+            layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
+            HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
+                    p, w.attnB(), false);
+            s.attnKeep = attend(s, b, t, w.scale(), mode, 1000L * l + 1);
+            HeapGemm.gemm(Operand.rows(s.att, 0, c), Operand.rows(p, w.projW(), c), rowsC, 0, c, n, c, c, p, w.projB(),
+                    false);
+            s.residKeep1 = dropout(rowsC, n * c, cfg.residPdrop, mode, 1000L * l + 2);
+            add(x, rowsC, n * c);
+            layerNorm(x, n, w.ln2g(), w.ln2b(), s.xhat2, s.rstd2, s.h2);
+            HeapGemm.gemm(Operand.rows(s.h2, 0, c), Operand.rows(p, w.fcW(), inner), s.u, 0, inner, n, inner, c, p,
+                    w.fcB(), false);
+            gelu(s.u, s.tanh, s.act, n * inner);
+            HeapGemm.gemm(Operand.rows(s.act, 0, inner), Operand.rows(p, w.outW(), c), rowsC, 0, c, n, c, inner, p,
+                    w.outB(), false);
+            s.residKeep2 = dropout(rowsC, n * c, cfg.residPdrop, mode, 1000L * l + 3);
+            add(x, rowsC, n * c);
+        }
+        layerNorm(x, n, lnfG, lnfB, xhatF, rstdF, hF);
+    }
+
+    /** The tied head: logits [n, vocab] = hF wte^T. */
+    private void logits(int n) {
+        HeapGemm.gemm(Operand.rows(hF, 0, c), Operand.transposed(p, wte, c), logits, 0, vocab, n, vocab, c, null, 0,
+                false);
+    }
+
+    /** In place: x *= keep / (1 - p); returns the keep flags, or null when dropout is off. */
+    private static float[] dropout(float[] x, int n, double p, ForwardMode mode, long site) {
+        if (p <= 0 || !mode.training()) {
+            return null;
+        }
+        float[] keep = DropoutMask.draw(mode.dropoutSeed(), site, n, p);
+        float scale = (float) (1.0 / (1.0 - p));
+        for (int i = 0; i < n; i++) {
+            keep[i] *= scale;
+            x[i] *= keep[i];
+        }
+        return keep;
+    }
+
+    /**
+     * Causal self-attention of every head from the block's qkv [n, 3c] into its att [n, c]; keeps the probabilities
+     * (before attention dropout) and returns the dropout's scaled keep flags (null without dropout). A query sees the
+     * keys at or before it whose mask is 1, and always itself, as {@link Gpt2Model}'s mask says.
+     */
+    private float[] attend(Saved s, int b, int t, float scale, ForwardMode mode, long site) {
+        int tt = t * t;
+        float[] keep = null;
+        if (cfg.attnPdrop > 0 && mode.training()) {
+            keep = DropoutMask.draw(mode.dropoutSeed(), site, b * heads * tt, cfg.attnPdrop);
+            float ks = (float) (1.0 / (1.0 - cfg.attnPdrop));
+            for (int i = 0; i < keep.length; i++) {
+                keep[i] *= ks;
+            }
+        }
+        int ld = 3 * c;
+        for (int bi = 0; bi < b; bi++) {
+            int rowBase = bi * t * ld;
+            for (int k = 0; k < t; k++) {
+                keyBias[k] = input.mask()[bi * t + k] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+            }
+            for (int h = 0; h < heads; h++) {
+                int pBase = (bi * heads + h) * tt;
+                HeapGemm.gemm(Operand.rows(s.qkv, rowBase + h * d, ld), Operand.transposed(s.qkv, rowBase + c + h * d, ld),
+                        s.probs, pBase, t, t, t, d, null, 0, false);
+                for (int q = 0; q < t; q++) {
+                    softmaxRow(s.probs, pBase + q * t, q, t, scale, keyBias);
+                }
+                float[] pd = s.probs;
+                int pdOff = pBase;
+                if (keep != null) {
+                    multiply(s.probs, pBase, keep, pBase, square, 0, tt);
+                    pd = square;
+                    pdOff = 0;
+                }
+                HeapGemm.gemm(Operand.rows(pd, pdOff, t), Operand.rows(s.qkv, rowBase + 2 * c + h * d, ld), s.att,
+                        bi * t * c + h * d, c, t, d, t, null, 0, false);
+            }
+        }
+        return keep;
+    }
+
+    /**
+     * Row q of a [t, t] score block: softmax of scale * score + keyBias (0 for a key the query may see, -inf for
+     * padding) over the keys up to q, the query itself always seen; 0 after q.
+     */
+    private static void softmaxRow(float[] sc, int at, int q, int t, float scale, float[] keyBias) {
+        int len = q + 1;
+        int up = F.loopBound(len);
+        float self = sc[at + q] * scale;
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int k = 0;
+        for (; k < up; k += L) {
+            FloatVector v = FloatVector.fromArray(F, sc, at + k).mul(scale).add(FloatVector.fromArray(F, keyBias, k));
+            v.intoArray(sc, at + k);
+            mx = mx.max(v);
+        }
+        float max = mx.reduceLanes(VectorOperators.MAX);
+        for (; k < len; k++) {
+            sc[at + k] = sc[at + k] * scale + keyBias[k];
+            max = Math.max(max, sc[at + k]);
+        }
+        sc[at + q] = self;
+        max = Math.max(max, self);
+        double sum = expShifted(sc, at, len, max);
+        scale(sc, at, len, (float) (1.0 / sum));
+        Arrays.fill(sc, at + len, at + t, 0f);
+    }
+
+    // ---------------------------------------------------------------------------------------------- loss
+
+    /**
+     * Cross-entropy of the logits against the targets, weighted; with {@code gradient}, the logits are replaced by
+     * dLoss/dLogits. Rows of weight 0 contribute nothing (their gradient is 0).
+     */
+    private double crossEntropy(LanguageModelLoss.Targets targets, double normalizer, boolean gradient) {
+        int n = input.batch() * input.time();
+        int[] tg = targets.targets();
+        float[] w = targets.weights();
+        if (tg.length != n || w.length != n) {
+            throw new IllegalArgumentException("targets and weights must have " + n + " entries");
+        }
+        double loss = 0;
+        for (int i = 0; i < n; i++) {
+            int at = i * vocab;
+            if (w[i] == 0) {
+                if (gradient) {
+                    Arrays.fill(logits, at, at + vocab, 0f);
+                }
+                continue;
+            }
+            if (tg[i] < 0 || tg[i] >= vocab) {
+                throw new IllegalArgumentException("target id " + tg[i] + " at row " + i + " is outside the vocabulary of " + vocab);
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocab; v++) {
+                max = Math.max(max, logits[at + v]);
+            }
+            float target = logits[at + tg[i]];
+            double sum = expShifted(logits, at, vocab, max);
+            loss += w[i] * (Math.log(sum) + max - target);
+            if (gradient) {
+                float f = (float) (w[i] / normalizer / sum);
+                scale(logits, at, vocab, f);
+                logits[at + tg[i]] -= (float) (w[i] / normalizer);
+            }
+        }
+        return loss / normalizer;
+    }
+
+    /** In place exp(x - max) over the row; returns the sum (in lane order, then the tail). */
+    private static double expShifted(float[] a, int at, int len, float max) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int up = F.loopBound(len); i < up; i += L) {
+            FloatVector e = VectorKernels.exp(FloatVector.fromArray(F, a, at + i).sub(max));
+            e.intoArray(a, at + i);
+            acc = acc.add(e);
+        }
+        double sum = VectorKernels.sum(acc);
+        for (; i < len; i++) {
+            a[at + i] = VectorKernels.exp(a[at + i] - max);
+            sum += a[at + i];
+        }
+        return sum;
+    }
+
+    // ---------------------------------------------------------------------------------------------- backward
+
+    private void backward(ForwardMode mode) {
+        int b = input.batch();
+        int t = input.time();
+        int n = b * t;
+        float[] dx = rowsC2;
+        // Head: dhF = dLogits wte; dwte += dLogits^T hF.
+        HeapGemm.gemm(Operand.rows(logits, 0, vocab), Operand.rows(p, wte, c), rowsC, 0, c, n, c, vocab, null, 0, false);
+        HeapGemm.gemm(Operand.transposed(logits, 0, vocab), Operand.rows(hF, 0, c), g, wte, c, vocab, c, n, null, 0, true);
+        Arrays.fill(dx, 0, n * c, 0f);
+        layerNormBackward(rowsC, xhatF, rstdF, n, lnfG, lnfB, dx);
+        for (int l = layers.length - 1; l >= 0; l--) {
+            Layer w = layers[l];
+            Saved s = saved[l];
+            // x += drop(act outW + outB)
+            float[] dm = masked(dx, s.residKeep2, rowsC, n * c);
+            linearBackward(s.act, inner, dm, c, n, w.outW(), w.outB(), rowsInner);
+            geluBackward(s.u, s.tanh, rowsInner, n * inner);
+            // act = gelu(h2 fcW + fcB)
+            linearBackward(s.h2, c, rowsInner, inner, n, w.fcW(), w.fcB(), rowsC);
+            layerNormBackward(rowsC, s.xhat2, s.rstd2, n, w.ln2g(), w.ln2b(), dx);
+            // x += drop(att projW + projB)
+            float[] da = masked(dx, s.residKeep1, rowsC, n * c);
+            float[] dAtt = rowsInner;
+            linearBackward(s.att, c, da, c, n, w.projW(), w.projB(), dAtt);
+            attendBackward(s, b, t, w.scale(), dAtt, rows3C);
+            linearBackward(s.h1, c, rows3C, 3 * c, n, w.attnW(), w.attnB(), rowsC);
+            layerNormBackward(rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
+        }
+        if (embKeep != null) {
+            multiply(dx, 0, embKeep, 0, dx, 0, n * c);
+        }
+        for (int i = 0; i < n; i++) {
+            add(g, wte + input.ids()[i] * c, dx, i * c, c);
+            add(g, wpe + input.positions()[i] * c, dx, i * c, c);
+        }
+    }
+
+    /** dy * keep into {@code out}, or dy itself without dropout. */
+    private static float[] masked(float[] dy, float[] keep, float[] out, int n) {
+        if (keep == null) {
+            return dy;
+        }
+        multiply(dy, 0, keep, 0, out, 0, n);
+        return out;
+    }
+
+    /**
+     * For y = x W + bias with x [n, in], W [in, out] at {@code wAt}: dW += x^T dy, dbias += column sums of dy,
+     * dx = dy W^T into {@code dxOut}.
+     */
+    private void linearBackward(float[] xIn, int in, float[] dy, int out, int n, int wAt, int biasAt, float[] dxOut) {
+        HeapGemm.gemm(Operand.transposed(xIn, 0, in), Operand.rows(dy, 0, out), g, wAt, out, in, out, n, null, 0, true);
+        for (int r = 0; r < n; r++) {
+            add(g, biasAt, dy, r * out, out);
+        }
+        HeapGemm.gemm(Operand.rows(dy, 0, out), Operand.transposed(p, wAt, out), dxOut, 0, in, n, in, out, null, 0, false);
+    }
+
+    /** From dAtt [n, c] to dqkv [n, 3c], head by head. */
+    private void attendBackward(Saved s, int b, int t, float scale, float[] dAtt, float[] dqkv) {
+        int ld = 3 * c;
+        int tt = t * t;
+        float[] dP = dProbs;
+        for (int bi = 0; bi < b; bi++) {
+            int rowBase = bi * t * ld;
+            for (int h = 0; h < heads; h++) {
+                int pBase = (bi * heads + h) * tt;
+                int dyAt = bi * t * c + h * d;
+                // y = Pd v: dPd = dy v^T, dv = Pd^T dy.
+                HeapGemm.gemm(Operand.rows(dAtt, dyAt, c), Operand.transposed(s.qkv, rowBase + 2 * c + h * d, ld), dP, 0,
+                        t, t, t, d, null, 0, false);
+                float[] pd = s.probs;
+                int pdOff = pBase;
+                if (s.attnKeep != null) {
+                    multiply(s.probs, pBase, s.attnKeep, pBase, square, 0, tt);
+                    pd = square;
+                    pdOff = 0;
+                    multiply(dP, 0, s.attnKeep, pBase, dP, 0, tt);
+                }
+                HeapGemm.gemm(Operand.transposed(pd, pdOff, t), Operand.rows(dAtt, dyAt, c), dqkv,
+                        rowBase + 2 * c + h * d, ld, t, d, t, null, 0, false);
+                // softmax: dS = P (dP - sum(dP P)) scale, in place in dP.
+                for (int q = 0; q < t; q++) {
+                    softmaxRowBackward(s.probs, pBase + q * t, dP, q * t, q + 1, t, scale);
+                }
+                // s = q k^T: dq = dS k, dk = dS^T q.
+                HeapGemm.gemm(Operand.rows(dP, 0, t), Operand.rows(s.qkv, rowBase + c + h * d, ld), dqkv, rowBase + h * d,
+                        ld, t, d, t, null, 0, false);
+                HeapGemm.gemm(Operand.transposed(dP, 0, t), Operand.rows(s.qkv, rowBase + h * d, ld), dqkv,
+                        rowBase + c + h * d, ld, t, d, t, null, 0, false);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- row kernels
+
+    /** dp[.. len] = probs (dp - sum(dp probs)) scale, and 0 from len to t. */
+    private static void softmaxRowBackward(float[] probs, int pa, float[] dp, int at, int len, int t, float scale) {
+        int up = F.loopBound(len);
+        FloatVector acc = FloatVector.zero(F);
+        int k = 0;
+        for (; k < up; k += L) {
+            acc = FloatVector.fromArray(F, dp, at + k).fma(FloatVector.fromArray(F, probs, pa + k), acc);
+        }
+        float dot = VectorKernels.sum(acc);
+        for (; k < len; k++) {
+            dot = Math.fma(dp[at + k], probs[pa + k], dot);
+        }
+        for (k = 0; k < up; k += L) {
+            FloatVector.fromArray(F, dp, at + k).sub(dot).mul(FloatVector.fromArray(F, probs, pa + k)).mul(scale)
+                    .intoArray(dp, at + k);
+        }
+        for (; k < len; k++) {
+            dp[at + k] = (dp[at + k] - dot) * probs[pa + k] * scale;
+        }
+        Arrays.fill(dp, at + len, at + t, 0f);
+    }
+
+    /** y = xhat * gamma + beta per row of x [n, c], keeping xhat and 1/std. */
+    private void layerNorm(float[] xs, int n, int gammaAt, int betaAt, float[] xhat, float[] rstd, float[] y) {
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int at = r * c;
+            FloatVector acc = FloatVector.zero(F);
+            int e = 0;
+            for (; e < up; e += L) {
+                acc = acc.add(FloatVector.fromArray(F, xs, at + e));
+            }
+            float sum = VectorKernels.sum(acc);
+            for (; e < c; e++) {
+                sum += xs[at + e];
+            }
+            float mean = sum / c;
+            acc = FloatVector.zero(F);
+            for (e = 0; e < up; e += L) {
+                FloatVector u = FloatVector.fromArray(F, xs, at + e).sub(mean);
+                acc = u.fma(u, acc);
+            }
+            float var = VectorKernels.sum(acc);
+            for (; e < c; e++) {
+                float u = xs[at + e] - mean;
+                var = Math.fma(u, u, var);
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / c + eps));
+            rstd[r] = inv;
+            for (e = 0; e < up; e += L) {
+                FloatVector xh = FloatVector.fromArray(F, xs, at + e).sub(mean).mul(inv);
+                xh.intoArray(xhat, at + e);
+                xh.fma(FloatVector.fromArray(F, p, gammaAt + e), FloatVector.fromArray(F, p, betaAt + e)).intoArray(y, at + e);
+            }
+            for (; e < c; e++) {
+                float xh = (xs[at + e] - mean) * inv;
+                xhat[at + e] = xh;
+                y[at + e] = Math.fma(xh, p[gammaAt + e], p[betaAt + e]);
+            }
+        }
+    }
+
+    /**
+     * dx += rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) with dxhat = dy gamma; dgamma += dy xhat, dbeta += dy.
+     */
+    private void layerNormBackward(float[] dy, float[] xhat, float[] rstd, int n, int gammaAt, int betaAt, float[] dx) {
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int at = r * c;
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            int e = 0;
+            for (; e < up; e += L) {
+                FloatVector dyv = FloatVector.fromArray(F, dy, at + e);
+                FloatVector xh = FloatVector.fromArray(F, xhat, at + e);
+                FloatVector dxh = dyv.mul(FloatVector.fromArray(F, p, gammaAt + e));
+                s1 = s1.add(dxh);
+                s2 = dxh.fma(xh, s2);
+                dyv.fma(xh, FloatVector.fromArray(F, g, gammaAt + e)).intoArray(g, gammaAt + e);
+                dyv.add(FloatVector.fromArray(F, g, betaAt + e)).intoArray(g, betaAt + e);
+            }
+            float sum1 = VectorKernels.sum(s1);
+            float sum2 = VectorKernels.sum(s2);
+            for (; e < c; e++) {
+                float dxh = dy[at + e] * p[gammaAt + e];
+                sum1 += dxh;
+                sum2 = Math.fma(dxh, xhat[at + e], sum2);
+                g[gammaAt + e] = Math.fma(dy[at + e], xhat[at + e], g[gammaAt + e]);
+                g[betaAt + e] += dy[at + e];
+            }
+            float m1 = sum1 / c;
+            float m2 = sum2 / c;
+            float inv = rstd[r];
+            for (e = 0; e < up; e += L) {
+                FloatVector dxh = FloatVector.fromArray(F, dy, at + e).mul(FloatVector.fromArray(F, p, gammaAt + e));
+                FloatVector xh = FloatVector.fromArray(F, xhat, at + e);
+                FloatVector v = dxh.sub(m1).sub(xh.mul(m2)).mul(inv);
+                v.add(FloatVector.fromArray(F, dx, at + e)).intoArray(dx, at + e);
+            }
+            for (; e < c; e++) {
+                float dxh = dy[at + e] * p[gammaAt + e];
+                dx[at + e] += (dxh - m1 - xhat[at + e] * m2) * inv;
+            }
+        }
+    }
+
+    /** act = 0.5 u (1 + t), t = tanh(K (u + A u^3)) kept for the backward pass. */
+    private static void gelu(float[] u, float[] t, float[] act, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(F, u, i);
+            FloatVector th = VectorKernels.tanh(v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K));
+            th.intoArray(t, i);
+            th.add(1f).mul(v).mul(0.5f).intoArray(act, i);
+        }
+        for (; i < n; i++) {
+            float v = u[i];
+            float th = VectorKernels.tanh(GELU_K * v * (1f + GELU_A * v * v));
+            t[i] = th;
+            act[i] = 0.5f * v * (1f + th);
+        }
+    }
+
+    /** In place: dy *= gelu'(u). */
+    private static void geluBackward(float[] u, float[] t, float[] dy, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(F, u, i);
+            FloatVector th = FloatVector.fromArray(F, t, i);
+            FloatVector du = v.mul(v).fma(3 * GELU_A, 1f).mul(GELU_K);
+            FloatVector sech2 = th.mul(th).neg().add(1f);
+            FloatVector gr = sech2.mul(du).mul(v).add(th).add(1f).mul(0.5f);
+            gr.mul(FloatVector.fromArray(F, dy, i)).intoArray(dy, i);
+        }
+        for (; i < n; i++) {
+            float v = u[i];
+            float th = t[i];
+            dy[i] *= 0.5f * (1f + th + (1f - th * th) * GELU_K * (1f + 3 * GELU_A * v * v) * v);
+        }
+    }
+
+    private static void add(float[] x, float[] y, int n) {
+        add(x, 0, y, 0, n);
+    }
+
+    /** x[xAt ..] += y[yAt ..] over n elements. */
+    private static void add(float[] x, int xAt, float[] y, int yAt, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, x, xAt + i).add(FloatVector.fromArray(F, y, yAt + i)).intoArray(x, xAt + i);
+        }
+        for (; i < n; i++) {
+            x[xAt + i] += y[yAt + i];
+        }
+    }
+
+    /** out[outAt ..] = a[aAt ..] * b[bAt ..] over n elements (out may be a or b). */
+    private static void multiply(float[] a, int aAt, float[] b, int bAt, float[] out, int outAt, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, a, aAt + i).mul(FloatVector.fromArray(F, b, bAt + i)).intoArray(out, outAt + i);
+        }
+        for (; i < n; i++) {
+            out[outAt + i] = a[aAt + i] * b[bAt + i];
+        }
+    }
+
+    private static void scale(float[] a, int at, int n, float f) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, a, at + i).mul(f).intoArray(a, at + i);
+        }
+        for (; i < n; i++) {
+            a[at + i] *= f;
+        }
+    }
+}
