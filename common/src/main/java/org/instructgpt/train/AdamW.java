@@ -1,13 +1,23 @@
 package org.instructgpt.train;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.instructgpt.model.FusedKernels;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * AdamW (Loshchilov and Hutter) with decoupled weight decay and bias correction, as {@code torch.optim.AdamW}
  * computes it, on flat parameter buffers. A decay mask (1 = decay) lets biases and LayerNorm gains go undecayed.
  */
 public final class AdamW {
+    /** Elements per chunk of the fused float32 update (five arrays of this size stay in L2). */
+    private static final int CHUNK = 8192;
     private final double beta1;
     private final double beta2;
     private final double eps;
@@ -36,6 +46,10 @@ public final class AdamW {
      */
     public void step(INDArray params, INDArray grad, double lr) {
         step++;
+        if (fusable(params, grad, m, v, decayMask)) {
+            fusedStep(params, grad, lr);
+            return;
+        }
         INDArray s = scratch;
         if (weightDecay != 0) {
             if (decayMask == null) {
@@ -50,6 +64,82 @@ public final class AdamW {
         double bc2 = 1 - Math.pow(beta2, step);
         Transforms.sqrt(s.assign(v), false).divi(Math.sqrt(bc2)).addi(eps);
         params.subi(s.rdivi(m).muli(lr / bc1));
+    }
+
+    /**
+     * Whole CPU float32 buffers and the Vector API: one pass over memory instead of ND4J's eight (an M-sized model's
+     * update took ~70 ms as ND4J ops, ~10% of a training step).
+     */
+    private static boolean fusable(INDArray... arrays) {
+        if (!FusedKernels.available()) {
+            return false;
+        }
+        for (INDArray a : arrays) {
+            if (a != null && (a.dataType() != DataType.FLOAT || a.offset() != 0 || a.data().length() != a.length()
+                    || a.length() > Integer.MAX_VALUE)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The same update as the ND4J path, in float32 chunks on the heap. */
+    private void fusedStep(INDArray params, INDArray grad, double lr) {
+        VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
+        FloatBuffer pb = floats(params);
+        FloatBuffer gb = floats(grad);
+        FloatBuffer mb = floats(m);
+        FloatBuffer vb = floats(v);
+        FloatBuffer db = decayMask == null ? null : floats(decayMask);
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float decay = (float) (lr * weightDecay);
+        float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
+        float e = (float) eps;
+        float[] p = new float[CHUNK];
+        float[] g = new float[CHUNK];
+        float[] mm = new float[CHUNK];
+        float[] vv = new float[CHUNK];
+        float[] d = new float[CHUNK];
+        int n = (int) params.length();
+        for (int at = 0; at < n; at += CHUNK) {
+            int len = Math.min(CHUNK, n - at);
+            pb.get(at, p, 0, len);
+            gb.get(at, g, 0, len);
+            mb.get(at, mm, 0, len);
+            vb.get(at, vv, 0, len);
+            if (db != null) {
+                db.get(at, d, 0, len);
+            } else {
+                java.util.Arrays.fill(d, 0, len, 1f);
+            }
+            int i = 0;
+            for (int up = f.loopBound(len); i < up; i += f.length()) {
+                FloatVector gi = FloatVector.fromArray(f, g, i);
+                FloatVector pi = FloatVector.fromArray(f, p, i);
+                pi = pi.sub(FloatVector.fromArray(f, d, i).mul(pi).mul(decay));
+                FloatVector mi = FloatVector.fromArray(f, mm, i).mul(b1).add(gi.mul(1 - b1));
+                FloatVector vi = FloatVector.fromArray(f, vv, i).mul(b2).add(gi.mul(gi).mul(1 - b2));
+                FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(sqrtBc2).add(e);
+                pi.sub(mi.div(denom).mul(stepSize)).intoArray(p, i);
+                mi.intoArray(mm, i);
+                vi.intoArray(vv, i);
+            }
+            for (; i < len; i++) {
+                float pi = p[i] - d[i] * p[i] * decay;
+                mm[i] = mm[i] * b1 + g[i] * (1 - b1);
+                vv[i] = vv[i] * b2 + g[i] * g[i] * (1 - b2);
+                p[i] = pi - mm[i] / ((float) Math.sqrt(vv[i]) / sqrtBc2 + e) * stepSize;
+            }
+            pb.put(at, p, 0, len);
+            mb.put(at, mm, 0, len);
+            vb.put(at, vv, 0, len);
+        }
+    }
+
+    private static FloatBuffer floats(INDArray a) {
+        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     public long stepCount() {

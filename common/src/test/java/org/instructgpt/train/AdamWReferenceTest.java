@@ -49,4 +49,24 @@ class AdamWReferenceTest {
             assertTrue(opt.secondMoment().sub(v).amaxNumber().doubleValue() <= 1e-6 * v.amaxNumber().doubleValue());
         }
     }
+
+    @Test
+    void floatUpdateOnTheHeapMatchesTheNd4jUpdateWithADecayMask() {
+        // float32 buffers take the fused heap path (when the Vector API is present), double ones the ND4J ops.
+        int n = 20_003;
+        INDArray pd = Nd4j.rand(DataType.DOUBLE, n).subi(0.5);
+        INDArray mask = Nd4j.rand(DataType.DOUBLE, n).gt(0.3).castTo(DataType.DOUBLE);
+        INDArray pf = pd.castTo(DataType.FLOAT);
+        AdamW od = new AdamW(pd, 0.9, 0.95, 1e-8, 0.1, mask);
+        AdamW of = new AdamW(pf, 0.9, 0.95, 1e-8, 0.1, mask.castTo(DataType.FLOAT));
+        for (int k = 1; k <= 4; k++) {
+            INDArray g = Nd4j.rand(DataType.DOUBLE, n).subi(0.5).muli(k);
+            od.step(pd, g, 0.01);
+            of.step(pf, g.castTo(DataType.FLOAT), 0.01);
+            double rel = pf.castTo(DataType.DOUBLE).sub(pd).amaxNumber().doubleValue() / pd.amaxNumber().doubleValue();
+            assertTrue(rel < 1e-6, "step " + k + ": float differs from double by " + rel);
+        }
+        double mRel = of.firstMoment().castTo(DataType.DOUBLE).sub(od.firstMoment()).amaxNumber().doubleValue();
+        assertTrue(mRel <= 1e-6 * od.firstMoment().amaxNumber().doubleValue());
+    }
 }
