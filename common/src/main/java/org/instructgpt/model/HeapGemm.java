@@ -68,9 +68,9 @@ final class HeapGemm {
 
     /**
      * c[m, n] = a[m, k] b[k, n] (+ bias[biasOff ..]) or, with {@code accumulate}, c += a b; c row-major with leading
-     * dimension {@code ldc} from {@code cOff}. Both operands are read through their strides (a transposed one is
-     * packed like any other), in blocks of {@value KC} along k: b's block as column panels, a's as 8-row tiles, so
-     * the inner kernel reads both sequentially.
+     * dimension {@code ldc} from {@code cOff}. Both operands are read through their strides, so a transposed one
+     * costs no copy, in blocks of {@value KC} along k: b's block packed as column panels and, when a is read along
+     * its columns, a's as 8-row tiles, so the inner kernel reads both sequentially.
      */
     static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias, int biasOff,
                      boolean accumulate) {
@@ -86,14 +86,14 @@ final class HeapGemm {
     }
 
     /**
-     * One block of k for the first {@code whole} columns: c (+)= a[:, pc:pc+kc] b[pc:pc+kc, :whole]. a is packed into
-     * tiles only when enough panels reuse them; for one or two panels (attention's head-sized products) the tiles
-     * read a through its strides.
+     * One block of k for the first {@code whole} columns: c (+)= a[:, pc:pc+kc] b[pc:pc+kc, :whole].
      */
     private static void chunk(Operand a, int pc, int kc, float[] panels, int panelStride, int chunkOff, float[] c,
                               int cOff, int ldc, int m, int whole, float[] bias, int biasOff, boolean accumulate) {
         int m8 = m / 8 * 8;
-        boolean pack = whole >= 4 * W;
+        // a read along a column (a transposed operand: each k step a new cache line) is packed when enough panels
+        // reuse the tiles; a row-major a streams well as it is.
+        boolean pack = whole >= 4 * W && a.colStride() > a.rowStride();
         for (int ic = 0; ic < m8; ic += MC) {
             int mc = Math.min(MC, m8 - ic);
             float[] tiles = a.data();
