@@ -1,6 +1,7 @@
 package org.instructgpt.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -42,7 +43,8 @@ public final class KvCacheDecoder {
     // capacity, d].
     private final float[][] keysT;
     private final float[][] values;
-    private final float[] keyMask;
+    // 0 for a key that may be attended to, -inf for padding: added to the scores, so the softmax vectorises.
+    private final float[] keyBias;
     private int length;
 
     /** Whether the decoder can stand in for {@code m}'s own cached forward: float32 weights and the Vector API. */
@@ -81,7 +83,7 @@ public final class KvCacheDecoder {
         this.capacity = capacity;
         keysT = new float[cfg.nLayer][batch * heads * d * capacity];
         values = new float[cfg.nLayer][batch * heads * capacity * d];
-        keyMask = new float[batch * capacity];
+        keyBias = new float[batch * capacity];
     }
 
     private static float[] floats(FlatParameters p, String name) {
@@ -121,7 +123,9 @@ public final class KvCacheDecoder {
             }
         }
         for (int b = 0; b < batch; b++) {
-            System.arraycopy(in.mask(), b * t, keyMask, b * capacity + length, t);
+            for (int q = 0; q < t; q++) {
+                keyBias[b * capacity + length + q] = in.mask()[b * t + q] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+            }
         }
         float[] h = new float[n * c];
         float[] qkv = new float[n * 3 * c];
@@ -182,22 +186,12 @@ public final class KvCacheDecoder {
                     int self = length + q;
                     int s = self + 1;
                     keyScores(qkv, qAt, kT, kBase, s, scores);
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < s; j++) {
-                        // As the model's mask: causal, no padding key, and every query sees itself.
-                        if (keyMask[b * capacity + j] != 0 || j == self) {
-                            scores[j] *= scale;
-                            max = Math.max(max, scores[j]);
-                        } else {
-                            scores[j] = Float.NEGATIVE_INFINITY;
-                        }
-                    }
-                    float sum = 0f;
-                    for (int j = 0; j < s; j++) {
-                        float e = scores[j] == Float.NEGATIVE_INFINITY ? 0f : VectorKernels.exp(scores[j] - max);
-                        scores[j] = e;
-                        sum += e;
-                    }
+                    // As the model's mask: causal, no padding key, and every query sees itself.
+                    float selfScore = scores[self] * scale;
+                    float max = maskedScale(scores, s, scale, b * capacity);
+                    scores[self] = selfScore;
+                    max = Math.max(max, selfScore);
+                    float sum = expInPlace(scores, s, max);
                     weightedValues(scores, sum, v, vBase, s, acc);
                     System.arraycopy(acc, 0, out, (b * t + q) * c + hh * d, d);
                 }
@@ -205,17 +199,73 @@ public final class KvCacheDecoder {
         }
     }
 
-    /** scores[j] = q . k_j for j < s: vectors over keys, each a fused-multiply-add chain over e in order. */
+    /** scores[j] = scores[j] * scale + keyBias[j] for j < s; returns the maximum. */
+    private float maskedScale(float[] scores, int s, float scale, int biasAt) {
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int up = F.loopBound(s); j < up; j += L) {
+            FloatVector x = FloatVector.fromArray(F, scores, j).mul(scale).add(FloatVector.fromArray(F, keyBias, biasAt + j));
+            x.intoArray(scores, j);
+            mx = mx.max(x);
+        }
+        float max = mx.reduceLanes(VectorOperators.MAX);
+        for (; j < s; j++) {
+            scores[j] = scores[j] * scale + keyBias[biasAt + j];
+            max = Math.max(max, scores[j]);
+        }
+        return max;
+    }
+
+    /** scores[j] = exp(scores[j] - max) for j < s (0 where the score is -inf); returns the sum in lane order. */
+    private static float expInPlace(float[] scores, int s, float max) {
+        FloatVector acc = FloatVector.zero(F);
+        int j = 0;
+        for (int up = F.loopBound(s); j < up; j += L) {
+            FloatVector e = VectorKernels.exp(FloatVector.fromArray(F, scores, j).sub(max));
+            e.intoArray(scores, j);
+            acc = acc.add(e);
+        }
+        float sum = VectorKernels.sum(acc);
+        for (; j < s; j++) {
+            scores[j] = VectorKernels.exp(scores[j] - max);
+            sum += scores[j];
+        }
+        return sum;
+    }
+
+    /**
+     * scores[j] = q . k_j for j < s: vectors over keys, four at a time so their fused-multiply-add chains over e
+     * (each in order of e) run side by side.
+     */
     private void keyScores(float[] qkv, int qAt, float[] kT, int kBase, int s, float[] scores) {
-        int up = F.loopBound(s);
-        for (int j = 0; j < up; j += L) {
+        int up4 = s / (4 * L) * (4 * L);
+        int j = 0;
+        for (; j < up4; j += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            FloatVector a2 = FloatVector.zero(F);
+            FloatVector a3 = FloatVector.zero(F);
+            for (int e = 0; e < d; e++) {
+                FloatVector x = FloatVector.broadcast(F, qkv[qAt + e]);
+                int at = kBase + e * capacity + j;
+                a0 = FloatVector.fromArray(F, kT, at).fma(x, a0);
+                a1 = FloatVector.fromArray(F, kT, at + L).fma(x, a1);
+                a2 = FloatVector.fromArray(F, kT, at + 2 * L).fma(x, a2);
+                a3 = FloatVector.fromArray(F, kT, at + 3 * L).fma(x, a3);
+            }
+            a0.intoArray(scores, j);
+            a1.intoArray(scores, j + L);
+            a2.intoArray(scores, j + 2 * L);
+            a3.intoArray(scores, j + 3 * L);
+        }
+        for (int up = F.loopBound(s); j < up; j += L) {
             FloatVector acc = FloatVector.zero(F);
             for (int e = 0; e < d; e++) {
                 acc = FloatVector.fromArray(F, kT, kBase + e * capacity + j).fma(FloatVector.broadcast(F, qkv[qAt + e]), acc);
             }
             acc.intoArray(scores, j);
         }
-        for (int j = up; j < s; j++) {
+        for (; j < s; j++) {
             float acc = 0f;
             for (int e = 0; e < d; e++) {
                 acc = Math.fma(kT[kBase + e * capacity + j], qkv[qAt + e], acc);
@@ -224,24 +274,34 @@ public final class KvCacheDecoder {
         }
     }
 
-    /** acc = sum over j of (p[j] / sum) v_j, in order of j. */
+    /** acc = sum over j of (p[j] / sum) v_j, in order of j; the accumulators stay in registers across keys. */
     private void weightedValues(float[] p, float sum, float[] v, int vBase, int s, float[] acc) {
-        java.util.Arrays.fill(acc, 0f);
-        int up = F.loopBound(d);
-        for (int j = 0; j < s; j++) {
-            float w = p[j] / sum;
-            if (w == 0f) {
-                continue;
+        int e = 0;
+        for (int up = d / (2 * L) * (2 * L); e < up; e += 2 * L) {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            for (int j = 0; j < s; j++) {
+                FloatVector w = FloatVector.broadcast(F, p[j] / sum);
+                int at = vBase + j * d + e;
+                a0 = FloatVector.fromArray(F, v, at).fma(w, a0);
+                a1 = FloatVector.fromArray(F, v, at + L).fma(w, a1);
             }
-            int at = vBase + j * d;
-            int e = 0;
-            for (; e < up; e += L) {
-                FloatVector.fromArray(F, v, at + e).fma(FloatVector.broadcast(F, w), FloatVector.fromArray(F, acc, e))
-                        .intoArray(acc, e);
+            a0.intoArray(acc, e);
+            a1.intoArray(acc, e + L);
+        }
+        for (int up = F.loopBound(d); e < up; e += L) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int j = 0; j < s; j++) {
+                a0 = FloatVector.fromArray(F, v, vBase + j * d + e).fma(FloatVector.broadcast(F, p[j] / sum), a0);
             }
-            for (; e < d; e++) {
-                acc[e] = Math.fma(v[at + e], w, acc[e]);
+            a0.intoArray(acc, e);
+        }
+        for (; e < d; e++) {
+            float a = 0f;
+            for (int j = 0; j < s; j++) {
+                a = Math.fma(v[vBase + j * d + e], p[j] / sum, a);
             }
+            acc[e] = a;
         }
     }
 
