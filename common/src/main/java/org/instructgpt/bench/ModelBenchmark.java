@@ -4,6 +4,7 @@ import org.instructgpt.generate.Generator;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.HeapGemm;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.LanguageModelLoss;
 import org.instructgpt.model.ModelInput;
@@ -55,6 +56,21 @@ public final class ModelBenchmark {
         INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
         INDArray c = Nd4j.zeros(DataType.FLOAT, n, n);
         return 2.0 * n * n * n / medianSeconds(() -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0), 2, reps) / 1e9;
+    }
+
+    /** GFLOP/s of the same product on Java arrays by {@link HeapGemm}, the kernel of the array-based passes. */
+    public static double heapGemmGflops(int n, int reps) {
+        SplittableRandom r = new SplittableRandom(1);
+        float[] a = new float[n * n];
+        float[] b = new float[n * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) r.nextDouble();
+            b[i] = (float) r.nextDouble();
+        }
+        float[] c = new float[n * n];
+        HeapGemm.Operand ao = HeapGemm.Operand.rows(a, 0, n);
+        HeapGemm.Operand bo = HeapGemm.Operand.rows(b, 0, n);
+        return 2.0 * n * n * n / medianSeconds(() -> HeapGemm.gemm(ao, bo, c, 0, n, n, n, n, null, 0, false), 3, reps) / 1e9;
     }
 
     /** Runs {@code work} {@code warmup} times untimed, then {@code reps} times; the median duration in seconds. */
@@ -137,7 +153,7 @@ public final class ModelBenchmark {
             }
             SamplingConfig sc = SamplingConfig.sample(newTokens, 1.0);
             double genSec = medianSeconds(() -> parallel(pool, replicas,
-                    r -> new Generator(models[r], -1, 0).generate(prompts[r], seeds[r], sc)), 1, Math.max(3, reps / 2));
+                    r -> new Generator(models[r], -1, 0).generate(prompts[r], seeds[r], sc)), warmup, reps);
             double lossSum = 0;
             for (double l : loss) {
                 lossSum += l;

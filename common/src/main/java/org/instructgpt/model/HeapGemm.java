@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * order, starting from the bias, zero or the accumulated value, in the vector and the scalar path alike, so results
  * do not depend on the tiling, on which rows fall in a remainder, or on the JIT.
  */
-final class HeapGemm {
+public final class HeapGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final int W = 2 * L;
@@ -40,13 +40,13 @@ final class HeapGemm {
     }
 
     /** An operand read as an [m, k] matrix: element (i, p) at {@code data[off + i * rowStride + p * colStride]}. */
-    record Operand(float[] data, int off, int rowStride, int colStride) {
-        static Operand rows(float[] data, int off, int ld) {
+    public record Operand(float[] data, int off, int rowStride, int colStride) {
+        public static Operand rows(float[] data, int off, int ld) {
             return new Operand(data, off, ld, 1);
         }
 
         /** The transpose of the row-major matrix at {@code off} with leading dimension {@code ld}. */
-        static Operand transposed(float[] data, int off, int ld) {
+        public static Operand transposed(float[] data, int off, int ld) {
             return new Operand(data, off, 1, ld);
         }
     }
@@ -72,7 +72,7 @@ final class HeapGemm {
      * costs no copy, in blocks of {@value KC} along k: b's block packed as column panels and, when a is read along
      * its columns, a's as 8-row tiles, so the inner kernel reads both sequentially.
      */
-    static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias, int biasOff,
+    public static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias, int biasOff,
                      boolean accumulate) {
         int whole = n / W * W;
         Scratch s = SCRATCH.get();
