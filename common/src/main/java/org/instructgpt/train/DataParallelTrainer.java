@@ -111,6 +111,7 @@ public final class DataParallelTrainer<E extends Serializable> {
         double compute = 0;
         // Summed in plain Java, in partition order: as exact as ND4J's add and without a temporary array per partition.
         float[] sum = new float[(int) grad.length()];
+        float[] part = null;
         for (ShardResult r : results) {
             if (r.problem() != null) {
                 throw new NonFiniteLossException("step " + step + ", partition " + r.partition() + ": " + r.problem()
@@ -120,9 +121,10 @@ public final class DataParallelTrainer<E extends Serializable> {
             weight += r.weight();
             compute = Math.max(compute, r.seconds());
             if (r.gradient() != null) {
-                java.nio.FloatBuffer g = FloatBytes.view(r.gradient());
+                part = part == null ? new float[sum.length] : part;
+                FloatBytes.view(r.gradient()).get(0, part);
                 for (int i = 0; i < sum.length; i++) {
-                    sum[i] += g.get(i);
+                    sum[i] += part[i];
                 }
             }
         }
