@@ -1,8 +1,5 @@
 package org.instructgpt.model;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.instructgpt.model.HeapGemm.Operand;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,6 +7,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+
+import static org.instructgpt.model.ArrayKernels.add;
+import static org.instructgpt.model.ArrayKernels.gelu;
+import static org.instructgpt.model.ArrayKernels.geluBackward;
+import static org.instructgpt.model.ArrayKernels.multiply;
+import static org.instructgpt.model.ArrayKernels.scale;
 
 /**
  * The causal-LM training forward and backward pass of a float32 {@link Gpt2Model} on Java arrays: the model's
@@ -23,10 +26,6 @@ import java.util.Arrays;
  * <p>One instance per model replica; activations are kept between calls and grow to the largest batch seen.
  */
 public final class HeapTrainingPass {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int L = F.length();
-    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
-    private static final float GELU_A = 0.044715f;
 
     /** Offsets of one block's tensors in the flat parameter (and gradient) buffer. */
     private record Layer(int ln1g, int ln1b, int attnW, int attnB, int projW, int projB, int ln2g, int ln2b, int fcW,
@@ -149,13 +148,7 @@ public final class HeapTrainingPass {
         FloatBuffer dst = flat.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
         float[] acc = gradScratch;
         dst.get(0, acc, 0, g.length);
-        int i = 0;
-        for (int up = F.loopBound(g.length); i < up; i += L) {
-            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, g, i)).intoArray(acc, i);
-        }
-        for (; i < g.length; i++) {
-            acc[i] += g[i];
-        }
+        add(acc, 0, g, 0, g.length);
         dst.put(0, acc, 0, g.length);
     }
 
@@ -223,7 +216,7 @@ public final class HeapTrainingPass {
             HeapGemm.gemm(Operand.rows(s.att, 0, c), Operand.rows(p, w.projW(), c), rowsC, 0, c, n, c, c, p, w.projB(),
                     false);
             s.residKeep1 = dropout(rowsC, n * c, cfg.residPdrop, mode, 1000L * l + 2);
-            add(x, rowsC, n * c);
+            add(x, 0, rowsC, 0, n * c);
             layerNorm(x, n, w.ln2g(), w.ln2b(), s.xhat2, s.rstd2, s.h2);
             HeapGemm.gemm(Operand.rows(s.h2, 0, c), Operand.rows(p, w.fcW(), inner), s.u, 0, inner, n, inner, c, p,
                     w.fcB(), false);
@@ -231,7 +224,7 @@ public final class HeapTrainingPass {
             HeapGemm.gemm(Operand.rows(s.act, 0, inner), Operand.rows(p, w.outW(), c), rowsC, 0, c, n, c, inner, p,
                     w.outB(), false);
             s.residKeep2 = dropout(rowsC, n * c, cfg.residPdrop, mode, 1000L * l + 3);
-            add(x, rowsC, n * c);
+            add(x, 0, rowsC, 0, n * c);
         }
         layerNorm(x, n, lnfG, lnfB, xhatF, rstdF, hF);
     }
@@ -282,7 +275,9 @@ public final class HeapTrainingPass {
                 HeapGemm.gemm(Operand.rows(s.qkv, rowBase + h * d, ld), Operand.transposed(s.qkv, rowBase + c + h * d, ld),
                         s.probs, pBase, t, t, t, d, null, 0, false);
                 for (int q = 0; q < t; q++) {
-                    softmaxRow(s.probs, pBase + q * t, q, t, scale, keyBias);
+                    // Causal: keys after q get probability 0.
+                    ArrayKernels.maskedSoftmax(s.probs, pBase + q * t, q + 1, scale, keyBias, 0, q);
+                    Arrays.fill(s.probs, pBase + q * t + q + 1, pBase + (q + 1) * t, 0f);
                 }
                 float[] pd = s.probs;
                 int pdOff = pBase;
@@ -296,33 +291,6 @@ public final class HeapTrainingPass {
             }
         }
         return keep;
-    }
-
-    /**
-     * Row q of a [t, t] score block: softmax of scale * score + keyBias (0 for a key the query may see, -inf for
-     * padding) over the keys up to q, the query itself always seen; 0 after q.
-     */
-    private static void softmaxRow(float[] sc, int at, int q, int t, float scale, float[] keyBias) {
-        int len = q + 1;
-        int up = F.loopBound(len);
-        float self = sc[at + q] * scale;
-        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int k = 0;
-        for (; k < up; k += L) {
-            FloatVector v = FloatVector.fromArray(F, sc, at + k).mul(scale).add(FloatVector.fromArray(F, keyBias, k));
-            v.intoArray(sc, at + k);
-            mx = mx.max(v);
-        }
-        float max = mx.reduceLanes(VectorOperators.MAX);
-        for (; k < len; k++) {
-            sc[at + k] = sc[at + k] * scale + keyBias[k];
-            max = Math.max(max, sc[at + k]);
-        }
-        sc[at + q] = self;
-        max = Math.max(max, self);
-        double sum = expShifted(sc, at, len, max);
-        scale(sc, at, len, (float) (1.0 / sum));
-        Arrays.fill(sc, at + len, at + t, 0f);
     }
 
     // ---------------------------------------------------------------------------------------------- loss
@@ -355,7 +323,7 @@ public final class HeapTrainingPass {
                 max = Math.max(max, logits[at + v]);
             }
             float target = logits[at + tg[i]];
-            double sum = expShifted(logits, at, vocab, max);
+            float sum = ArrayKernels.expShifted(logits, at, vocab, max);
             loss += w[i] * (Math.log(sum) + max - target);
             if (gradient) {
                 float f = (float) (w[i] / normalizer / sum);
@@ -364,23 +332,6 @@ public final class HeapTrainingPass {
             }
         }
         return loss / normalizer;
-    }
-
-    /** In place exp(x - max) over the row; returns the sum (in lane order, then the tail). */
-    private static double expShifted(float[] a, int at, int len, float max) {
-        int i = 0;
-        FloatVector acc = FloatVector.zero(F);
-        for (int up = F.loopBound(len); i < up; i += L) {
-            FloatVector e = VectorKernels.exp(FloatVector.fromArray(F, a, at + i).sub(max));
-            e.intoArray(a, at + i);
-            acc = acc.add(e);
-        }
-        double sum = VectorKernels.sum(acc);
-        for (; i < len; i++) {
-            a[at + i] = VectorKernels.exp(a[at + i] - max);
-            sum += a[at + i];
-        }
-        return sum;
     }
 
     // ---------------------------------------------------------------------------------------------- backward
@@ -468,7 +419,8 @@ public final class HeapTrainingPass {
                         rowBase + 2 * c + h * d, ld, t, d, t, null, 0, false);
                 // softmax: dS = P (dP - sum(dP P)) scale, in place in dP.
                 for (int q = 0; q < t; q++) {
-                    softmaxRowBackward(s.probs, pBase + q * t, dP, q * t, q + 1, t, scale);
+                    ArrayKernels.softmaxBackward(s.probs, pBase + q * t, dP, q * t, q + 1, scale);
+                    Arrays.fill(dP, q * t + q + 1, (q + 1) * t, 0f);
                 }
                 // s = q k^T: dq = dS k, dk = dS^T q.
                 HeapGemm.gemm(Operand.rows(dP, 0, t), Operand.rows(s.qkv, rowBase + c + h * d, ld), dqkv, rowBase + h * d,
@@ -481,180 +433,12 @@ public final class HeapTrainingPass {
 
     // ---------------------------------------------------------------------------------------------- row kernels
 
-    /** dp[.. len] = probs (dp - sum(dp probs)) scale, and 0 from len to t. */
-    private static void softmaxRowBackward(float[] probs, int pa, float[] dp, int at, int len, int t, float scale) {
-        int up = F.loopBound(len);
-        FloatVector acc = FloatVector.zero(F);
-        int k = 0;
-        for (; k < up; k += L) {
-            acc = FloatVector.fromArray(F, dp, at + k).fma(FloatVector.fromArray(F, probs, pa + k), acc);
-        }
-        float dot = VectorKernels.sum(acc);
-        for (; k < len; k++) {
-            dot = Math.fma(dp[at + k], probs[pa + k], dot);
-        }
-        for (k = 0; k < up; k += L) {
-            FloatVector.fromArray(F, dp, at + k).sub(dot).mul(FloatVector.fromArray(F, probs, pa + k)).mul(scale)
-                    .intoArray(dp, at + k);
-        }
-        for (; k < len; k++) {
-            dp[at + k] = (dp[at + k] - dot) * probs[pa + k] * scale;
-        }
-        Arrays.fill(dp, at + len, at + t, 0f);
-    }
-
-    /** y = xhat * gamma + beta per row of x [n, c], keeping xhat and 1/std. */
     private void layerNorm(float[] xs, int n, int gammaAt, int betaAt, float[] xhat, float[] rstd, float[] y) {
-        int up = F.loopBound(c);
-        for (int r = 0; r < n; r++) {
-            int at = r * c;
-            FloatVector acc = FloatVector.zero(F);
-            int e = 0;
-            for (; e < up; e += L) {
-                acc = acc.add(FloatVector.fromArray(F, xs, at + e));
-            }
-            float sum = VectorKernels.sum(acc);
-            for (; e < c; e++) {
-                sum += xs[at + e];
-            }
-            float mean = sum / c;
-            acc = FloatVector.zero(F);
-            for (e = 0; e < up; e += L) {
-                FloatVector u = FloatVector.fromArray(F, xs, at + e).sub(mean);
-                acc = u.fma(u, acc);
-            }
-            float var = VectorKernels.sum(acc);
-            for (; e < c; e++) {
-                float u = xs[at + e] - mean;
-                var = Math.fma(u, u, var);
-            }
-            float inv = (float) (1.0 / Math.sqrt(var / c + eps));
-            rstd[r] = inv;
-            for (e = 0; e < up; e += L) {
-                FloatVector xh = FloatVector.fromArray(F, xs, at + e).sub(mean).mul(inv);
-                xh.intoArray(xhat, at + e);
-                xh.fma(FloatVector.fromArray(F, p, gammaAt + e), FloatVector.fromArray(F, p, betaAt + e)).intoArray(y, at + e);
-            }
-            for (; e < c; e++) {
-                float xh = (xs[at + e] - mean) * inv;
-                xhat[at + e] = xh;
-                y[at + e] = Math.fma(xh, p[gammaAt + e], p[betaAt + e]);
-            }
-        }
+        ArrayKernels.layerNorm(xs, n, c, p, gammaAt, p, betaAt, eps, xhat, rstd, y);
     }
 
-    /**
-     * dx += rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) with dxhat = dy gamma; dgamma += dy xhat, dbeta += dy.
-     */
+    /** The gradients of gamma and beta sit at the same offsets in g as the parameters in p. */
     private void layerNormBackward(float[] dy, float[] xhat, float[] rstd, int n, int gammaAt, int betaAt, float[] dx) {
-        int up = F.loopBound(c);
-        for (int r = 0; r < n; r++) {
-            int at = r * c;
-            FloatVector s1 = FloatVector.zero(F);
-            FloatVector s2 = FloatVector.zero(F);
-            int e = 0;
-            for (; e < up; e += L) {
-                FloatVector dyv = FloatVector.fromArray(F, dy, at + e);
-                FloatVector xh = FloatVector.fromArray(F, xhat, at + e);
-                FloatVector dxh = dyv.mul(FloatVector.fromArray(F, p, gammaAt + e));
-                s1 = s1.add(dxh);
-                s2 = dxh.fma(xh, s2);
-                dyv.fma(xh, FloatVector.fromArray(F, g, gammaAt + e)).intoArray(g, gammaAt + e);
-                dyv.add(FloatVector.fromArray(F, g, betaAt + e)).intoArray(g, betaAt + e);
-            }
-            float sum1 = VectorKernels.sum(s1);
-            float sum2 = VectorKernels.sum(s2);
-            for (; e < c; e++) {
-                float dxh = dy[at + e] * p[gammaAt + e];
-                sum1 += dxh;
-                sum2 = Math.fma(dxh, xhat[at + e], sum2);
-                g[gammaAt + e] = Math.fma(dy[at + e], xhat[at + e], g[gammaAt + e]);
-                g[betaAt + e] += dy[at + e];
-            }
-            float m1 = sum1 / c;
-            float m2 = sum2 / c;
-            float inv = rstd[r];
-            for (e = 0; e < up; e += L) {
-                FloatVector dxh = FloatVector.fromArray(F, dy, at + e).mul(FloatVector.fromArray(F, p, gammaAt + e));
-                FloatVector xh = FloatVector.fromArray(F, xhat, at + e);
-                FloatVector v = dxh.sub(m1).sub(xh.mul(m2)).mul(inv);
-                v.add(FloatVector.fromArray(F, dx, at + e)).intoArray(dx, at + e);
-            }
-            for (; e < c; e++) {
-                float dxh = dy[at + e] * p[gammaAt + e];
-                dx[at + e] += (dxh - m1 - xhat[at + e] * m2) * inv;
-            }
-        }
-    }
-
-    /** act = 0.5 u (1 + t), t = tanh(K (u + A u^3)) kept for the backward pass. */
-    private static void gelu(float[] u, float[] t, float[] act, int n) {
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(F, u, i);
-            FloatVector th = VectorKernels.tanh(v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K));
-            th.intoArray(t, i);
-            th.add(1f).mul(v).mul(0.5f).intoArray(act, i);
-        }
-        for (; i < n; i++) {
-            float v = u[i];
-            float th = VectorKernels.tanh(GELU_K * v * (1f + GELU_A * v * v));
-            t[i] = th;
-            act[i] = 0.5f * v * (1f + th);
-        }
-    }
-
-    /** In place: dy *= gelu'(u). */
-    private static void geluBackward(float[] u, float[] t, float[] dy, int n) {
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(F, u, i);
-            FloatVector th = FloatVector.fromArray(F, t, i);
-            FloatVector du = v.mul(v).fma(3 * GELU_A, 1f).mul(GELU_K);
-            FloatVector sech2 = th.mul(th).neg().add(1f);
-            FloatVector gr = sech2.mul(du).mul(v).add(th).add(1f).mul(0.5f);
-            gr.mul(FloatVector.fromArray(F, dy, i)).intoArray(dy, i);
-        }
-        for (; i < n; i++) {
-            float v = u[i];
-            float th = t[i];
-            dy[i] *= 0.5f * (1f + th + (1f - th * th) * GELU_K * (1f + 3 * GELU_A * v * v) * v);
-        }
-    }
-
-    private static void add(float[] x, float[] y, int n) {
-        add(x, 0, y, 0, n);
-    }
-
-    /** x[xAt ..] += y[yAt ..] over n elements. */
-    private static void add(float[] x, int xAt, float[] y, int yAt, int n) {
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector.fromArray(F, x, xAt + i).add(FloatVector.fromArray(F, y, yAt + i)).intoArray(x, xAt + i);
-        }
-        for (; i < n; i++) {
-            x[xAt + i] += y[yAt + i];
-        }
-    }
-
-    /** out[outAt ..] = a[aAt ..] * b[bAt ..] over n elements (out may be a or b). */
-    private static void multiply(float[] a, int aAt, float[] b, int bAt, float[] out, int outAt, int n) {
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector.fromArray(F, a, aAt + i).mul(FloatVector.fromArray(F, b, bAt + i)).intoArray(out, outAt + i);
-        }
-        for (; i < n; i++) {
-            out[outAt + i] = a[aAt + i] * b[bAt + i];
-        }
-    }
-
-    private static void scale(float[] a, int at, int n, float f) {
-        int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
-            FloatVector.fromArray(F, a, at + i).mul(f).intoArray(a, at + i);
-        }
-        for (; i < n; i++) {
-            a[at + i] *= f;
-        }
+        ArrayKernels.layerNormBackward(dy, xhat, rstd, n, c, p, gammaAt, g, gammaAt, betaAt, dx);
     }
 }

@@ -1,7 +1,6 @@
 package org.instructgpt.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -16,8 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class KvCacheDecoder {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
-    private static final float GELU_A = 0.044715f;
 
     private record Layer(float[] ln1g, float[] ln1b, HeapGemm.Packed attnW, float[] attnB, HeapGemm.Packed projW,
                          float[] projB, float[] ln2g, float[] ln2b, HeapGemm.Packed fcW, float[] fcB, HeapGemm.Packed outW,
@@ -134,16 +131,16 @@ public final class KvCacheDecoder {
         float[] fc = new float[n * inner];
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
-            layerNorm(x, n, w.ln1g(), w.ln1b(), h);
+            ArrayKernels.layerNorm(x, n, c, w.ln1g(), 0, w.ln1b(), 0, eps, null, null, h);
             HeapGemm.multiply(h, n, w.attnW(), w.attnB(), qkv);
             attend(l, qkv, t, w.scale(), att);
             HeapGemm.multiply(att, n, w.projW(), w.projB(), proj);
-            addInPlace(x, proj);
-            layerNorm(x, n, w.ln2g(), w.ln2b(), h);
+            ArrayKernels.add(x, 0, proj, 0, x.length);
+            ArrayKernels.layerNorm(x, n, c, w.ln2g(), 0, w.ln2b(), 0, eps, null, null, h);
             HeapGemm.multiply(h, n, w.fcW(), w.fcB(), fc);
-            gelu(fc);
+            ArrayKernels.gelu(fc, null, fc, fc.length);
             HeapGemm.multiply(fc, n, w.outW(), w.outB(), proj);
-            addInPlace(x, proj);
+            ArrayKernels.add(x, 0, proj, 0, x.length);
         }
         length += t;
         float[] sel = new float[rows.length * c];
@@ -151,7 +148,7 @@ public final class KvCacheDecoder {
             System.arraycopy(x, rows[r] * c, sel, r * c, c);
         }
         float[] hf = new float[rows.length * c];
-        layerNorm(sel, rows.length, lnfG, lnfB, hf);
+        ArrayKernels.layerNorm(sel, rows.length, c, lnfG, 0, lnfB, 0, eps, null, null, hf);
         float[] logits = new float[rows.length * vocab];
         HeapGemm.multiply(hf, rows.length, wteT, null, logits);
         return logits;
@@ -187,50 +184,12 @@ public final class KvCacheDecoder {
                     int s = self + 1;
                     keyScores(qkv, qAt, kT, kBase, s, scores);
                     // As the model's mask: causal, no padding key, and every query sees itself.
-                    float selfScore = scores[self] * scale;
-                    float max = maskedScale(scores, s, scale, b * capacity);
-                    scores[self] = selfScore;
-                    max = Math.max(max, selfScore);
-                    float sum = expInPlace(scores, s, max);
-                    weightedValues(scores, sum, v, vBase, s, acc);
+                    ArrayKernels.maskedSoftmax(scores, 0, s, scale, keyBias, b * capacity, self);
+                    weightedValues(scores, v, vBase, s, acc);
                     System.arraycopy(acc, 0, out, (b * t + q) * c + hh * d, d);
                 }
             }
         }
-    }
-
-    /** scores[j] = scores[j] * scale + keyBias[j] for j < s; returns the maximum. */
-    private float maskedScale(float[] scores, int s, float scale, int biasAt) {
-        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int j = 0;
-        for (int up = F.loopBound(s); j < up; j += L) {
-            FloatVector x = FloatVector.fromArray(F, scores, j).mul(scale).add(FloatVector.fromArray(F, keyBias, biasAt + j));
-            x.intoArray(scores, j);
-            mx = mx.max(x);
-        }
-        float max = mx.reduceLanes(VectorOperators.MAX);
-        for (; j < s; j++) {
-            scores[j] = scores[j] * scale + keyBias[biasAt + j];
-            max = Math.max(max, scores[j]);
-        }
-        return max;
-    }
-
-    /** scores[j] = exp(scores[j] - max) for j < s (0 where the score is -inf); returns the sum in lane order. */
-    private static float expInPlace(float[] scores, int s, float max) {
-        FloatVector acc = FloatVector.zero(F);
-        int j = 0;
-        for (int up = F.loopBound(s); j < up; j += L) {
-            FloatVector e = VectorKernels.exp(FloatVector.fromArray(F, scores, j).sub(max));
-            e.intoArray(scores, j);
-            acc = acc.add(e);
-        }
-        float sum = VectorKernels.sum(acc);
-        for (; j < s; j++) {
-            scores[j] = VectorKernels.exp(scores[j] - max);
-            sum += scores[j];
-        }
-        return sum;
     }
 
     /**
@@ -274,14 +233,14 @@ public final class KvCacheDecoder {
         }
     }
 
-    /** acc = sum over j of (p[j] / sum) v_j, in order of j; the accumulators stay in registers across keys. */
-    private void weightedValues(float[] p, float sum, float[] v, int vBase, int s, float[] acc) {
+    /** acc = sum over j of p[j] v_j, in order of j; the accumulators stay in registers across keys. */
+    private void weightedValues(float[] p, float[] v, int vBase, int s, float[] acc) {
         int e = 0;
         for (int up = d / (2 * L) * (2 * L); e < up; e += 2 * L) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
             for (int j = 0; j < s; j++) {
-                FloatVector w = FloatVector.broadcast(F, p[j] / sum);
+                FloatVector w = FloatVector.broadcast(F, p[j]);
                 int at = vBase + j * d + e;
                 a0 = FloatVector.fromArray(F, v, at).fma(w, a0);
                 a1 = FloatVector.fromArray(F, v, at + L).fma(w, a1);
@@ -292,59 +251,16 @@ public final class KvCacheDecoder {
         for (int up = F.loopBound(d); e < up; e += L) {
             FloatVector a0 = FloatVector.zero(F);
             for (int j = 0; j < s; j++) {
-                a0 = FloatVector.fromArray(F, v, vBase + j * d + e).fma(FloatVector.broadcast(F, p[j] / sum), a0);
+                a0 = FloatVector.fromArray(F, v, vBase + j * d + e).fma(FloatVector.broadcast(F, p[j]), a0);
             }
             a0.intoArray(acc, e);
         }
         for (; e < d; e++) {
             float a = 0f;
             for (int j = 0; j < s; j++) {
-                a = Math.fma(v[vBase + j * d + e], p[j] / sum, a);
+                a = Math.fma(v[vBase + j * d + e], p[j], a);
             }
             acc[e] = a;
-        }
-    }
-
-    private void layerNorm(float[] x, int n, float[] g, float[] bias, float[] y) {
-        for (int r = 0; r < n; r++) {
-            int at = r * c;
-            float mean = 0f;
-            for (int e = 0; e < c; e++) {
-                mean += x[at + e];
-            }
-            mean /= c;
-            float var = 0f;
-            for (int e = 0; e < c; e++) {
-                float u = x[at + e] - mean;
-                var += u * u;
-            }
-            float inv = (float) (1.0 / Math.sqrt(var / c + eps));
-            for (int e = 0; e < c; e++) {
-                y[at + e] = (x[at + e] - mean) * inv * g[e] + bias[e];
-            }
-        }
-    }
-
-    private static void gelu(float[] x) {
-        int i = 0;
-        for (int up = F.loopBound(x.length); i < up; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector th = VectorKernels.tanh(v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K));
-            th.add(1f).mul(v).mul(0.5f).intoArray(x, i);
-        }
-        for (; i < x.length; i++) {
-            float v = x[i];
-            x[i] = 0.5f * v * (1f + VectorKernels.tanh(GELU_K * v * (1f + GELU_A * v * v)));
-        }
-    }
-
-    private static void addInPlace(float[] x, float[] y) {
-        int i = 0;
-        for (int up = F.loopBound(x.length); i < up; i += L) {
-            FloatVector.fromArray(F, x, i).add(FloatVector.fromArray(F, y, i)).intoArray(x, i);
-        }
-        for (; i < x.length; i++) {
-            x[i] += y[i];
         }
     }
 }
