@@ -80,6 +80,28 @@ public final class HeapTrainingPass {
         return FusedKernels.available() && m.dataType() == DataType.FLOAT;
     }
 
+    /**
+     * Whether the pass can run {@code in} on {@code m}: {@link #supports} and activations that fit, with every array
+     * under Java's 2^31 elements and the whole under half the JVM's heap (beyond that the ND4J path, whose memory is
+     * off-heap, runs instead).
+     */
+    public static boolean supports(Gpt2Model m, ModelInput in) {
+        if (!supports(m)) {
+            return false;
+        }
+        GptConfig c = m.config();
+        long n = (long) in.batch() * in.time();
+        long attn = (long) in.batch() * c.nHead * in.time() * in.time();
+        long largest = Math.max(Math.max(attn, n * c.vocabSize), n * Math.max(3L * c.nEmbd, c.nInner));
+        if (largest >= Integer.MAX_VALUE) {
+            return false;
+        }
+        long perLayer = 7 * n * c.nEmbd + 2 * n + n * 3L * c.nEmbd + attn + 3 * n * c.nInner;
+        long floats = c.nLayer * perLayer + n * c.vocabSize + 8 * n * c.nEmbd + n * (3L * c.nEmbd + c.nInner)
+                + 3 * m.params().size();
+        return 4 * floats < Runtime.getRuntime().maxMemory() / 2;
+    }
+
     HeapTrainingPass(Gpt2Model model) {
         this.model = model;
         cfg = model.config();

@@ -51,7 +51,7 @@ public final class LanguageModelLoss {
      * Float32 models run on Java arrays ({@link HeapTrainingPass}) where the Vector API is present, others on ND4J.
      */
     public static double forwardBackward(Gpt2Model model, ModelInput in, Targets targets, double normalizer, ForwardMode mode) {
-        if (HeapTrainingPass.supports(model)) {
+        if (HeapTrainingPass.supports(model, in)) {
             return model.heapTrainingPass().lmForwardBackward(in, targets, normalizer, mode);
         }
         try (MemoryWorkspace ignored = Workspaces.open("lm-step")) {

@@ -34,7 +34,7 @@ public final class LanguageModelObjective implements TrainingObjective<Tokenized
     @Override
     public LossSum evaluate(Gpt2Model model, List<TokenizedExample> micro) {
         Batches.TrainingBatch b = Batches.rightPadded(micro, padId);
-        if (HeapTrainingPass.supports(model)) {
+        if (HeapTrainingPass.supports(model, b.input())) {
             return new LossSum(model.heapTrainingPass().lmLoss(b.input(), b.targets(), 1.0), b.targets().weightSum());
         }
         try (MemoryWorkspace ignored = Workspaces.open("lm-eval")) {

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -79,6 +80,14 @@ class HeapTrainingPassTest {
             doubled[i] = once[i] + once[i];
         }
         assertArrayEquals(doubled, twice, "a second pass adds exactly the same gradient");
+    }
+
+    @Test
+    void batchesWhoseActivationsWouldNotFitGoToTheNd4jPath() {
+        Gpt2Model m = Gpt2Model.create(GptConfig.of(50257, 1024, 64, 1, 1), DataType.FLOAT, false);
+        assertTrue(HeapTrainingPass.supports(m, ModelInput.of(new int[2][64])));
+        // 64 x 1024 rows of 50,257 logits: more elements than a Java array holds.
+        assertFalse(HeapTrainingPass.supports(m, ModelInput.of(new int[64][1024])));
     }
 
     private static ModelInput paddedInput(GptConfig cfg, int batch, int time) {
