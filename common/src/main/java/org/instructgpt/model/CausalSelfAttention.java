@@ -37,11 +37,7 @@ final class CausalSelfAttention {
         nHead = cfg.nHead;
         headDim = cfg.headDim();
         this.layer = layer;
-        double s = 1.0 / Math.sqrt(headDim);
-        if (cfg.scaleAttnByInverseLayerIdx) {
-            s /= (layer + 1);
-        }
-        scale = s;
+        scale = cfg.attentionScale(layer);
     }
 
     /**

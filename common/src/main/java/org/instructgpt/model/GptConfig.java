@@ -154,6 +154,12 @@ public final class GptConfig {
         return nEmbd / nHead;
     }
 
+    /** What attention scores of block {@code layer} are multiplied by: 1/sqrt(head dim), and 1/(layer+1) if asked. */
+    public double attentionScale(int layer) {
+        double s = 1.0 / Math.sqrt(headDim());
+        return scaleAttnByInverseLayerIdx ? s / (layer + 1) : s;
+    }
+
     /** Parameters of the transformer with its tied LM head (the score head adds {@code nEmbd}). */
     public long parameterCount() {
         long c = nEmbd;

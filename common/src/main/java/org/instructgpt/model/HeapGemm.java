@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Matrix products on Java arrays for the array-based forward and backward passes ({@link KvCacheDecoder},
- * {@link HeapTrainingPass}): c = a b (+ bias) or c += a b, with {@code a} read through any pair of strides (so
- * a transposed operand costs nothing) and {@code b} row-major. Register-tiled 8 rows by 2 vectors: on the benchmark
+ * {@link HeapTrainingPass}): c = a b (+ bias) or c += a b, with both operands read through any pair of strides
+ * (so a transposed operand costs no copy). Register-tiled 8 rows by 2 vectors: on the benchmark
  * machine 130-160 GFLOP/s on one core for training shapes, against 80-90 for libnd4j's OpenBLAS sgemm under the
  * machine's OpenBLAS settings (docs/benchmarks.md). Every output is the fused-multiply-add chain over k in index
  * order, starting from the bias, zero or the accumulated value, in the vector and the scalar path alike, so results
@@ -72,8 +72,8 @@ public final class HeapGemm {
      * costs no copy, in blocks of {@value KC} along k: b's block packed as column panels and, when a is read along
      * its columns, a's as 8-row tiles, so the inner kernel reads both sequentially.
      */
-    public static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias, int biasOff,
-                     boolean accumulate) {
+    public static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias,
+                            int biasOff, boolean accumulate) {
         int whole = n / W * W;
         Scratch s = SCRATCH.get();
         for (int pc = 0; pc < k; pc += KC) {
@@ -85,9 +85,7 @@ public final class HeapGemm {
         scalarColumns(a, b, c, cOff, ldc, m, whole, n, k, bias, biasOff, accumulate);
     }
 
-    /**
-     * One block of k for the first {@code whole} columns: c (+)= a[:, pc:pc+kc] b[pc:pc+kc, :whole].
-     */
+    /** One block of k for the first {@code whole} columns: c (+)= a[:, pc:pc+kc] b[pc:pc+kc, :whole]. */
     private static void chunk(Operand a, int pc, int kc, float[] panels, int panelStride, int chunkOff, float[] c,
                               int cOff, int ldc, int m, int whole, float[] bias, int biasOff, boolean accumulate) {
         int m8 = m / 8 * 8;

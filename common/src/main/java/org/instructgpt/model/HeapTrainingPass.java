@@ -120,7 +120,7 @@ public final class HeapTrainingPass {
         saved = new Saved[cfg.nLayer];
         for (int l = 0; l < cfg.nLayer; l++) {
             String h = "transformer.h." + l;
-            float scale = (float) (1.0 / Math.sqrt(d) / (cfg.scaleAttnByInverseLayerIdx ? l + 1 : 1));
+            float scale = (float) cfg.attentionScale(l);
             layers[l] = new Layer(offset(fp, h + ".ln_1.weight"), offset(fp, h + ".ln_1.bias"),
                     offset(fp, h + ".attn.c_attn.weight"), offset(fp, h + ".attn.c_attn.bias"),
                     offset(fp, h + ".attn.c_proj.weight"), offset(fp, h + ".attn.c_proj.bias"),

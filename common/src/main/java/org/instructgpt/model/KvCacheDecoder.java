@@ -68,7 +68,7 @@ public final class KvCacheDecoder {
         layers = new Layer[cfg.nLayer];
         for (int l = 0; l < cfg.nLayer; l++) {
             String h = "transformer.h." + l;
-            float scale = (float) (1.0 / Math.sqrt(d) / (cfg.scaleAttnByInverseLayerIdx ? l + 1 : 1));
+            float scale = (float) cfg.attentionScale(l);
             layers[l] = new Layer(floats(p, h + ".ln_1.weight"), floats(p, h + ".ln_1.bias"),
                     packed(p, h + ".attn.c_attn.weight"), floats(p, h + ".attn.c_attn.bias"),
                     packed(p, h + ".attn.c_proj.weight"), floats(p, h + ".attn.c_proj.bias"),
