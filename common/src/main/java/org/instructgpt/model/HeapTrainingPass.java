@@ -4,7 +4,6 @@ import org.instructgpt.model.HeapGemm.Operand;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -162,12 +161,12 @@ public final class HeapTrainingPass {
     }
 
     private void readParameters() {
-        FloatBuffer src = model.params().flat().data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer src = VectorKernels.bytes(model.params().flat()).asFloatBuffer();
         src.get(0, p);
     }
 
     private void addGradients(INDArray flat) {
-        FloatBuffer dst = flat.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer dst = VectorKernels.bytes(flat).asFloatBuffer();
         float[] acc = gradScratch;
         dst.get(0, acc, 0, g.length);
         add(acc, 0, g, 0, g.length);
@@ -257,17 +256,22 @@ public final class HeapTrainingPass {
                 false);
     }
 
-    /** In place: x *= keep / (1 - p); returns the keep flags, or null when dropout is off. */
+    /** In place: x *= keep / (1 - p); returns those scaled keep flags, or null when dropout is off. */
     private static float[] dropout(float[] x, int n, double p, ForwardMode mode, long site) {
+        float[] keep = scaledKeep(n, p, mode, site);
+        if (keep != null) {
+            multiply(x, 0, keep, 0, x, 0, n);
+        }
+        return keep;
+    }
+
+    /** The site's keep flags times 1 / (1 - p) (inverted dropout), or null when dropout is off. */
+    private static float[] scaledKeep(int n, double p, ForwardMode mode, long site) {
         if (p <= 0 || !mode.training()) {
             return null;
         }
         float[] keep = DropoutMask.draw(mode.dropoutSeed(), site, n, p);
-        float scale = (float) (1.0 / (1.0 - p));
-        for (int i = 0; i < n; i++) {
-            keep[i] *= scale;
-            x[i] *= keep[i];
-        }
+        scale(keep, 0, n, (float) (1.0 / (1.0 - p)));
         return keep;
     }
 
@@ -278,14 +282,7 @@ public final class HeapTrainingPass {
      */
     private float[] attend(Saved s, int b, int t, float scale, ForwardMode mode, long site) {
         int tt = t * t;
-        float[] keep = null;
-        if (cfg.attnPdrop > 0 && mode.training()) {
-            keep = DropoutMask.draw(mode.dropoutSeed(), site, b * heads * tt, cfg.attnPdrop);
-            float ks = (float) (1.0 / (1.0 - cfg.attnPdrop));
-            for (int i = 0; i < keep.length; i++) {
-                keep[i] *= ks;
-            }
-        }
+        float[] keep = scaledKeep(b * heads * tt, cfg.attnPdrop, mode, site);
         int ld = 3 * c;
         for (int bi = 0; bi < b; bi++) {
             int rowBase = bi * t * ld;

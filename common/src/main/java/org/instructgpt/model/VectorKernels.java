@@ -90,7 +90,7 @@ final class VectorKernels {
 
 
     /** The array's memory, positioned so that element i of the array is at byte {@code 4 * i}. */
-    private static ByteBuffer bytes(INDArray a) {
+    static ByteBuffer bytes(INDArray a) {
         ByteBuffer b = a.data().asNio().order(NATIVE);
         long off = a.offset() * 4L;
         if (off == 0) {

@@ -4,11 +4,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.instructgpt.model.FusedKernels;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -67,16 +65,15 @@ public final class AdamW {
     }
 
     /**
-     * Whole CPU float32 buffers and the Vector API: one pass over memory instead of ND4J's eight (an M-sized model's
-     * update took ~70 ms as ND4J ops, ~10% of a training step).
+     * Contiguous CPU float32 vectors and the Vector API: one pass over memory instead of ND4J's eight (an M-sized
+     * model's update took ~70 ms as ND4J ops, ~10% of a training step).
      */
     private static boolean fusable(INDArray... arrays) {
         if (!FusedKernels.available()) {
             return false;
         }
         for (INDArray a : arrays) {
-            if (a != null && (a.dataType() != DataType.FLOAT || a.offset() != 0 || a.data().length() != a.length()
-                    || a.length() > Integer.MAX_VALUE)) {
+            if (a != null && !FloatBytes.direct(a)) {
                 return false;
             }
         }
@@ -86,11 +83,11 @@ public final class AdamW {
     /** The same update as the ND4J path, in float32 chunks on the heap. */
     private void fusedStep(INDArray params, INDArray grad, double lr) {
         VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
-        FloatBuffer pb = floats(params);
-        FloatBuffer gb = floats(grad);
-        FloatBuffer mb = floats(m);
-        FloatBuffer vb = floats(v);
-        FloatBuffer db = decayMask == null ? null : floats(decayMask);
+        FloatBuffer pb = FloatBytes.floats(params);
+        FloatBuffer gb = FloatBytes.floats(grad);
+        FloatBuffer mb = FloatBytes.floats(m);
+        FloatBuffer vb = FloatBytes.floats(v);
+        FloatBuffer db = decayMask == null ? null : FloatBytes.floats(decayMask);
         float b1 = (float) beta1;
         float b2 = (float) beta2;
         float decay = (float) (lr * weightDecay);
@@ -136,10 +133,6 @@ public final class AdamW {
             mb.put(at, mm, 0, len);
             vb.put(at, vv, 0, len);
         }
-    }
-
-    private static FloatBuffer floats(INDArray a) {
-        return a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     public long stepCount() {

@@ -111,7 +111,6 @@ public final class DataParallelTrainer<E extends Serializable> {
         double compute = 0;
         // Summed in plain Java, in partition order: as exact as ND4J's add and without a temporary array per partition.
         float[] sum = new float[(int) grad.length()];
-        float[] part = null;
         for (ShardResult r : results) {
             if (r.problem() != null) {
                 throw new NonFiniteLossException("step " + step + ", partition " + r.partition() + ": " + r.problem()
@@ -121,10 +120,9 @@ public final class DataParallelTrainer<E extends Serializable> {
             weight += r.weight();
             compute = Math.max(compute, r.seconds());
             if (r.gradient() != null) {
-                part = part == null ? new float[sum.length] : part;
-                FloatBytes.view(r.gradient()).get(0, part);
+                java.nio.FloatBuffer g = FloatBytes.view(r.gradient());
                 for (int i = 0; i < sum.length; i++) {
-                    sum[i] += part[i];
+                    sum[i] += g.get(i);
                 }
             }
         }

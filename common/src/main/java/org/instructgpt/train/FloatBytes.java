@@ -18,7 +18,8 @@ final class FloatBytes {
     private FloatBytes() {
     }
 
-    private static boolean direct(INDArray a) {
+    /** A contiguous float vector in CPU memory, which {@link #floats} can read and write in place. */
+    static boolean direct(INDArray a) {
         return CPU && a.dataType() == DataType.FLOAT && a.isVector() && a.elementWiseStride() == 1 && a.length() < Integer.MAX_VALUE / 4;
     }
 
@@ -26,6 +27,11 @@ final class FloatBytes {
         ByteBuffer b = a.data().asNio().order(ByteOrder.nativeOrder());
         int off = (int) (a.offset() * 4);
         return b.slice(off, (int) a.length() * 4).order(ByteOrder.nativeOrder());
+    }
+
+    /** The array's own memory as floats (only where {@link #direct}). */
+    static java.nio.FloatBuffer floats(INDArray a) {
+        return memory(a).asFloatBuffer();
     }
 
     static byte[] toBytes(INDArray a) {
