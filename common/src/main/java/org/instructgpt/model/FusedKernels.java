@@ -32,6 +32,11 @@ public final class FusedKernels {
         return AVAILABLE;
     }
 
+    /** Whether the array-based passes ({@link KvCacheDecoder}, {@link HeapTrainingPass}) can run this model. */
+    static boolean onArrays(Gpt2Model m) {
+        return AVAILABLE && m.dataType() == DataType.FLOAT;
+    }
+
     /** Whether the fused kernels may run on these arrays. */
     static boolean applicable(INDArray... arrays) {
         if (!AVAILABLE) {

@@ -1,7 +1,6 @@
 package org.instructgpt.model;
 
 import org.instructgpt.model.HeapGemm.Operand;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.FloatBuffer;
@@ -76,7 +75,7 @@ public final class HeapTrainingPass {
 
     /** Whether this pass can stand in for {@code m}'s ND4J forward and backward: float32 weights and the Vector API. */
     public static boolean supports(Gpt2Model m) {
-        return FusedKernels.available() && m.dataType() == DataType.FLOAT;
+        return FusedKernels.onArrays(m);
     }
 
     /**
@@ -147,7 +146,7 @@ public final class HeapTrainingPass {
         logits(in.batch() * in.time());
         double loss = crossEntropy(targets, normalizer, true);
         Arrays.fill(g, 0f);
-        backward(mode);
+        backward();
         addGradients(model.grads().flat());
         return loss;
     }
@@ -355,7 +354,7 @@ public final class HeapTrainingPass {
 
     // ---------------------------------------------------------------------------------------------- backward
 
-    private void backward(ForwardMode mode) {
+    private void backward() {
         int b = input.batch();
         int t = input.time();
         int n = b * t;

@@ -2,7 +2,6 @@ package org.instructgpt.model;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
-import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * GPT-2's evaluation forward pass with a KV cache, for generation, on Java arrays: a copy of the model's float32
@@ -46,7 +45,7 @@ public final class KvCacheDecoder {
 
     /** Whether the decoder can stand in for {@code m}'s own cached forward: float32 weights and the Vector API. */
     public static boolean supports(Gpt2Model m) {
-        return FusedKernels.available() && m.dataType() == DataType.FLOAT;
+        return FusedKernels.onArrays(m);
     }
 
     public KvCacheDecoder(Gpt2Model m, int batch, int capacity) {
