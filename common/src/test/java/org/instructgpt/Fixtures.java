@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.Fs;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.SafeTensorsReader;
+import org.instructgpt.model.EngineKind;
 import org.instructgpt.model.Gpt2Model;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,8 +45,12 @@ public final class Fixtures {
     }
 
     public static Gpt2Model load(Path dir, DataType dtype) {
+        return load(dir, dtype, EngineKind.AUTO);
+    }
+
+    public static Gpt2Model load(Path dir, DataType dtype, EngineKind engine) {
         try {
-            return ModelCheckpoint.load(localFs(), dir, dtype).model();
+            return ModelCheckpoint.load(localFs(), dir, dtype, engine).model();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

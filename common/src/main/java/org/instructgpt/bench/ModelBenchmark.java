@@ -2,12 +2,13 @@ package org.instructgpt.bench;
 
 import org.instructgpt.generate.Generator;
 import org.instructgpt.generate.SamplingConfig;
+import org.instructgpt.model.EngineKind;
 import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.GptConfig;
-import org.instructgpt.model.HeapGemm;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.LanguageModelLoss;
 import org.instructgpt.model.ModelInput;
+import org.instructgpt.model.cpu.HeapGemm;
 import org.instructgpt.train.AdamW;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -94,13 +95,19 @@ public final class ModelBenchmark {
      * are summed and one AdamW step updates the parameters, which are copied to the replicas before the next step.
      */
     public static Result run(Shape shape, int replicas, int warmup, int reps, double peakGflops, long seed) {
+        return run(shape, replicas, warmup, reps, peakGflops, seed, EngineKind.AUTO, DataType.FLOAT);
+    }
+
+    /** As {@link #run(Shape, int, int, int, double, long)}, on the given engine and precision. */
+    public static Result run(Shape shape, int replicas, int warmup, int reps, double peakGflops, long seed,
+                             EngineKind engine, DataType dtype) {
         if (shape.batch() % replicas != 0) {
             throw new IllegalArgumentException("batch " + shape.batch() + " is not divisible by " + replicas + " replicas");
         }
         GptConfig cfg = shape.config();
         Gpt2Model[] models = new Gpt2Model[replicas];
         for (int r = 0; r < replicas; r++) {
-            models[r] = Gpt2Model.create(cfg, DataType.FLOAT, false);
+            models[r] = Gpt2Model.create(cfg, dtype, false, engine);
         }
         models[0].initialize(seed);
         Gpt2Model main = models[0];

@@ -41,6 +41,7 @@ import java.util.List;
  * calls; validation is measured between them, on the same held-out blocks, and is not counted.
  */
 public final class TimeToLossBenchmark {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TimeToLossBenchmark.class);
     /** One validation point of a trainer's curve. */
     public record Point(long step, double seconds, double tokens, double validationLoss) {
     }
@@ -95,8 +96,8 @@ public final class TimeToLossBenchmark {
         Dl4jCharLstm.Shape lstm = new Dl4jCharLstm.Shape(tok.vocabSize(), b.getInt("dl4j.embedding"), b.getInt("dl4j.hidden"),
                 b.getInt("dl4j.layers"), b.getDouble("learning-rate"), b.getDouble("beta1"), b.getDouble("beta2"),
                 b.getDouble("weight-decay"), b.getDouble("clip-norm"));
-        System.out.printf("%,d training blocks and %,d validation blocks of %d tokens; %d partitions, %d blocks per step%n",
-                train.size(), validation.size(), s.blockSize(), s.partitions(), s.batchSize());
+        LOG.info(String.format("%,d training blocks and %,d validation blocks of %d tokens; %d partitions, %d blocks per step",
+                train.size(), validation.size(), s.blockSize(), s.partitions(), s.batchSize()));
         List<Result> results = List.of(ours(sc, s, cfg, opt, train, validation),
                 dl4j(sc, s, lstm, b.getInt("dl4j.averaging-frequency"), b.getInt("dl4j.prefetch"), train, validation));
         write(results, b.getString("output"));
@@ -204,8 +205,8 @@ public final class TimeToLossBenchmark {
 
     private static void progress(String who, List<Point> curve, Settings s) {
         Point p = curve.get(curve.size() - 1);
-        System.err.printf("%s: step %d, %.1f s, validation loss %.4f (target %.3f, budget %.0f s)%n", who, p.step(),
-                p.seconds(), p.validationLoss(), s.targetLoss(), s.budgetSeconds());
+        LOG.info(String.format("%s: step %d, %.1f s, validation loss %.4f (target %.3f, budget %.0f s)", who, p.step(),
+                p.seconds(), p.validationLoss(), s.targetLoss(), s.budgetSeconds()));
     }
 
     /** Curves as JSON lines ({@code kind} = trainer) and a PNG of validation loss against training seconds. */

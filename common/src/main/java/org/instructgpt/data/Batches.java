@@ -18,7 +18,16 @@ public final class Batches {
     public record TrainingBatch(ModelInput input, LanguageModelLoss.Targets targets, int truncated) {
     }
 
+    /**
+     * The id written at padded positions. Masked positions are never attended to nor predicted, so any id in the
+     * vocabulary will do; a tokenizer without a pad token (GPT-2's) passes -1, and 0 stands in for it.
+     */
+    public static int fillerId(int padId) {
+        return padId >= 0 ? padId : 0;
+    }
+
     public static TrainingBatch rightPadded(List<TokenizedExample> examples, int padId) {
+        int filler = fillerId(padId);
         int len = examples.stream().mapToInt(TokenizedExample::length).max().orElseThrow(
                 () -> new IllegalArgumentException("an empty batch"));
         int b = examples.size();
@@ -30,7 +39,7 @@ public final class Batches {
             TokenizedExample e = examples.get(i);
             for (int t = 0; t < len; t++) {
                 boolean real = t < e.length();
-                ids[i][t] = real ? e.ids()[t] : padId;
+                ids[i][t] = real ? e.ids()[t] : filler;
                 mask[i][t] = real ? 1 : 0;
                 loss[i * len + t] = real ? e.lossMask()[t] : 0f;
             }
@@ -48,12 +57,13 @@ public final class Batches {
             }
             len = Math.max(len, p.length);
         }
+        int filler = fillerId(padId);
         int[][] ids = new int[sequences.length][len];
         int[][] mask = new int[sequences.length][len];
         for (int b = 0; b < sequences.length; b++) {
             int off = len - sequences[b].length;
             for (int t = 0; t < len; t++) {
-                ids[b][t] = t < off ? padId : sequences[b][t - off];
+                ids[b][t] = t < off ? filler : sequences[b][t - off];
                 mask[b][t] = t < off ? 0 : 1;
             }
         }

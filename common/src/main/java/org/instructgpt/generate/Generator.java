@@ -1,23 +1,15 @@
 package org.instructgpt.generate;
 
 import org.instructgpt.data.Batches;
-import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Decoder;
 import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.model.KvCache;
-import org.instructgpt.model.KvCacheDecoder;
 import org.instructgpt.model.ModelInput;
-import org.instructgpt.model.Workspaces;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.SplittableRandom;
 
 /**
- * Batched autoregressive generation with a KV cache: float32 models through {@link KvCacheDecoder} (the forward on Java
- * arrays), others through the model's own forward, the code training runs and the decoder's reference. Prompts are
- * left-padded (positions {@code cumsum(mask) - 1}); every row draws from its own random stream seeded per prompt, so a
+ * Batched autoregressive generation over the model engine's {@link Decoder} (a KV cache, reused across calls while the
+ * parameters are unchanged), written once for both engines. Prompts are left-padded (positions {@code cumsum(mask) - 1}); every row draws from its own random stream seeded per prompt, so a
  * prompt's sample does not depend on which other prompts share its batch.
  */
 public final class Generator {
@@ -67,9 +59,8 @@ public final class Generator {
             rows[b] = b * promptLen + promptLen - 1;
         }
         TokenSampler sampler = new TokenSampler(cfg);
-        // The array decoder where it applies (float32, Vector API); otherwise the ND4J model with its KV cache.
-        KvCacheDecoder decoder = KvCacheDecoder.supports(model) ? new KvCacheDecoder(model, batch, promptLen + maxNew) : null;
-        KvCache cache = decoder != null ? null : new KvCache(model.config(), model.dataType(), batch, promptLen + maxNew);
+        Decoder decoder = model.decoder(batch, promptLen + maxNew);
+        int filler = Batches.fillerId(padId);
         int[][] tokens = new int[batch][maxNew];
         float[][] logProbs = new float[batch][maxNew];
         int[][] mask = new int[batch][maxNew];
@@ -77,7 +68,7 @@ public final class Generator {
         int vocab = model.config().vocabSize;
         ModelInput input = prompt;
         for (int step = 0; step < maxNew; step++) {
-            double[] l = decoder != null ? toDouble(decoder.forward(input, rows)) : ndLogits(input, cache, rows);
+            double[] l = decoder.forward(input, rows);
             int[] next = new int[batch];
             int[] pos = new int[batch];
             float[] nextMask = new float[batch];
@@ -85,7 +76,7 @@ public final class Generator {
             for (int b = 0; b < batch; b++) {
                 if (done[b]) {
                     tokens[b][step] = padId;
-                    next[b] = padId;
+                    next[b] = filler;
                     pos[b] = Math.min(nextPosition[b], model.config().nPositions - 1);
                     continue;
                 }
@@ -122,22 +113,5 @@ public final class Generator {
             }
         }
         return new GenerationResult(promptIds, promptMask, tokens, logProbs, mask);
-    }
-
-    private double[] ndLogits(ModelInput input, KvCache cache, int[] rows) {
-        // Each step's activations live in a reused workspace; the cache was allocated outside it.
-        try (MemoryWorkspace ignored = Workspaces.open("generate-step")) {
-            INDArray hidden = model.forward(input, cache, ForwardMode.EVAL);
-            INDArray logits = model.lmLogits(Nd4j.pullRows(hidden, 1, rows));
-            return logits.castTo(DataType.DOUBLE).data().asDouble();
-        }
-    }
-
-    private static double[] toDouble(float[] f) {
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
     }
 }

@@ -7,6 +7,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.model.FlatParameters;
 import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.EngineKind;
+import org.instructgpt.model.Gpt2Layout;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.tokenizer.Tokenizers;
@@ -77,6 +79,11 @@ public final class ModelCheckpoint {
     }
 
     public static Loaded load(FileSystem fs, Path dir, DataType dtype) throws IOException {
+        return load(fs, dir, dtype, EngineKind.AUTO);
+    }
+
+    /** Loads a checkpoint directory (ours or a Hugging Face GPT-2) into a model on the given engine. */
+    public static Loaded load(FileSystem fs, Path dir, DataType dtype, EngineKind engine) throws IOException {
         if (!fs.exists(dir)) {
             throw new IOException("checkpoint directory " + dir + " does not exist");
         }
@@ -90,8 +97,8 @@ public final class ModelCheckpoint {
         }
         GptConfig cfg = GptConfig.fromJson(new String(Fs.readAll(fs, configPath), StandardCharsets.UTF_8));
         Map<String, Path> files = weightFiles(fs, dir);
-        boolean scoreHead = files.containsKey(Gpt2Model.SCORE) || cfg.architecture().equals("GPT2ForSequenceClassification");
-        Gpt2Model model = Gpt2Model.create(cfg, dtype, scoreHead);
+        boolean scoreHead = files.containsKey(Gpt2Layout.SCORE) || cfg.architecture().equals("GPT2ForSequenceClassification");
+        Gpt2Model model = Gpt2Model.create(cfg, dtype, scoreHead, engine);
         loadWeights(fs, files, model.params());
         Optional<TrainingState> state = fs.exists(new Path(dir, TrainingState.FILE))
                 ? Optional.of(TrainingState.read(fs, dir, dtype)) : Optional.empty();

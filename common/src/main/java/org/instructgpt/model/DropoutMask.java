@@ -9,12 +9,12 @@ import java.util.SplittableRandom;
  * training pass draw the same mask, on any backend, and a retried task draws it again. Each 64-bit draw gives four
  * 16-bit uniforms, so the drop probability is resolved to 1/65536.
  */
-final class DropoutMask {
+public final class DropoutMask {
     private DropoutMask() {
     }
 
     /** n flags, 1 where the element is kept and 0 where it is dropped with probability p. */
-    static float[] draw(long seed, long site, int n, double p) {
+    public static float[] draw(long seed, long site, int n, double p) {
         SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, site));
         int threshold = (int) Math.round(p * 65536);
         float[] keep = new float[n];

@@ -1,17 +1,15 @@
 package org.instructgpt.model;
 
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /**
- * Next-token targets and weights for a batch: position t predicts token t+1 of the same row; the last position and
- * positions whose next token is masked get weight 0, and an optional per-token loss mask (SFT's completion-only loss)
- * multiplies in.
+ * The causal-LM loss, written once on the {@link GptEngine} interface: loss = -sum_i w_i log p(target_i) / normalizer,
+ * where position t predicts token t+1 of the same row; the last position and positions whose next token is masked get
+ * weight 0, and an optional per-token loss mask (SFT's completion-only loss) multiplies in.
  */
 public final class LanguageModelLoss {
     private LanguageModelLoss() {
     }
 
+    /** Next-token targets per row and their weights; a target of -1 (weight 0) is not predicted. */
     public record Targets(int[] targets, float[] weights) {
         public double weightSum() {
             double s = 0;
@@ -31,6 +29,7 @@ public final class LanguageModelLoss {
         int t = in.time();
         int[] targets = new int[b * t];
         float[] weights = new float[b * t];
+        java.util.Arrays.fill(targets, -1);
         for (int i = 0; i < b; i++) {
             for (int j = 0; j + 1 < t; j++) {
                 int next = i * t + j + 1;
@@ -38,28 +37,39 @@ public final class LanguageModelLoss {
                 if (lossMask != null) {
                     w *= lossMask[next];
                 }
-                targets[i * t + j] = in.ids()[next];
-                weights[i * t + j] = w;
+                if (w != 0) {
+                    targets[i * t + j] = in.ids()[next];
+                    weights[i * t + j] = w;
+                }
             }
         }
         return new Targets(targets, weights);
     }
 
     /**
-     * One forward and backward of the LM loss, normalised by {@code normalizer} (pass the weight sum of the global
-     * batch so that per-partition gradients add up to the global mean). Gradients accumulate into the model's grads.
-     * Float32 models run on Java arrays ({@link HeapTrainingPass}) where the Vector API is present, others on ND4J.
+     * One forward and backward, normalised by {@code normalizer} (pass the weight sum of the global batch so that
+     * per-partition gradients add up to the global mean). The gradient is added to the model's gradient buffer.
      */
     public static double forwardBackward(Gpt2Model model, ModelInput in, Targets targets, double normalizer, ForwardMode mode) {
-        if (HeapTrainingPass.supports(model, in)) {
-            return model.heapTrainingPass().lmForwardBackward(in, targets, normalizer, mode);
+        PassOutput out = model.forward(in, PassRequest.logProbs(targets.targets()), mode);
+        double[] dLogProbs = new double[out.logProbs().length];
+        for (int i = 0; i < dLogProbs.length; i++) {
+            dLogProbs[i] = -targets.weights()[i] / normalizer;
         }
-        try (MemoryWorkspace ignored = Workspaces.open("lm-step")) {
-            INDArray hidden = model.forward(in, null, mode);
-            INDArray logits = model.lmLogits(hidden);
-            TokenCrossEntropy.Result r = TokenCrossEntropy.lossAndGradient(logits, targets.targets(), targets.weights(), normalizer, true);
-            model.backward(model.lmBackward(r.dLogits()));
-            return r.loss();
+        model.backward(dLogProbs, null);
+        return weightedLoss(out, targets) / normalizer;
+    }
+
+    /** The loss without dropout or gradients (validation), normalised by {@code normalizer}. */
+    public static double loss(Gpt2Model model, ModelInput in, Targets targets, double normalizer) {
+        return weightedLoss(model.forward(in, PassRequest.logProbs(targets.targets()), ForwardMode.EVAL), targets) / normalizer;
+    }
+
+    private static double weightedLoss(PassOutput out, Targets targets) {
+        double loss = 0;
+        for (int i = 0; i < out.logProbs().length; i++) {
+            loss -= targets.weights()[i] * out.logProbs()[i];
         }
+        return loss;
     }
 }

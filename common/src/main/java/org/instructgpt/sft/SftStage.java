@@ -26,6 +26,8 @@ import org.instructgpt.train.ShardedData;
 import org.instructgpt.train.StageSettings;
 import org.instructgpt.train.TrainingLoop;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +39,7 @@ import java.io.UncheckedIOException;
  * and the best (lowest validation loss) checkpoints are kept.
  */
 public final class SftStage {
+    private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
     private SftStage() {
     }
 
@@ -53,7 +56,7 @@ public final class SftStage {
         Tokenizer tok = base.tokenizer().orElseThrow(() ->
                 new IllegalArgumentException("the base model " + baseDir + " has no tokenizer"));
         GptConfig cfg = base.model().config().withDropout(c.getDouble("dropout"));
-        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false);
+        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, st.engine());
         model.params().flat().assign(base.model().params().flat());
         int maxLength = Math.min(c.getInt("max-length"), cfg.nPositions);
 
@@ -71,10 +74,10 @@ public final class SftStage {
                 .config(root.getConfig("instructgpt").root().unwrapped())
                 .put("train_examples", train.count()).put("validation_examples", validation.count())
                 .put("truncated_examples", truncated);
-        System.err.println(Configs.render(root, "instructgpt.sft"));
-        System.err.printf("sft: %s from %s on %,d demonstrations (%,d for validation; %,d cut to %d tokens), %d epochs = %d steps,"
-                        + " %d partitions%n", cfg, baseDir, train.count(), validation.count(), truncated, maxLength,
-                c.getInt("epochs"), steps, st.partitions());
+        LOG.info("{}", Configs.render(root, "instructgpt.sft"));
+        LOG.info(String.format("sft: %s from %s on %,d demonstrations (%,d for validation; %,d cut to %d tokens), %d epochs"
+                        + " = %d steps, %d partitions, %s engine", cfg, baseDir, train.count(), validation.count(), truncated,
+                maxLength, c.getInt("epochs"), steps, st.partitions(), model.engine().kind()));
         DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(
                 JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new LanguageModelObjective(tok.padId()),
                 model, opt, st.seed());

@@ -3,7 +3,7 @@ package org.instructgpt.train;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.instructgpt.model.FusedKernels;
+import org.instructgpt.model.cpu.VectorSupport;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -69,7 +69,7 @@ public final class AdamW {
      * model's update took ~70 ms as ND4J ops, ~10% of a training step).
      */
     private static boolean fusable(INDArray... arrays) {
-        if (!FusedKernels.available()) {
+        if (!VectorSupport.available()) {
             return false;
         }
         for (INDArray a : arrays) {

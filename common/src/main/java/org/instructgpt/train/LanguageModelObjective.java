@@ -4,12 +4,7 @@ import org.instructgpt.data.Batches;
 import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.model.HeapTrainingPass;
 import org.instructgpt.model.LanguageModelLoss;
-import org.instructgpt.model.TokenCrossEntropy;
-import org.instructgpt.model.Workspaces;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
 
@@ -34,13 +29,6 @@ public final class LanguageModelObjective implements TrainingObjective<Tokenized
     @Override
     public LossSum evaluate(Gpt2Model model, List<TokenizedExample> micro) {
         Batches.TrainingBatch b = Batches.rightPadded(micro, padId);
-        if (HeapTrainingPass.supports(model, b.input())) {
-            return new LossSum(model.heapTrainingPass().lmLoss(b.input(), b.targets(), 1.0), b.targets().weightSum());
-        }
-        try (MemoryWorkspace ignored = Workspaces.open("lm-eval")) {
-            INDArray logits = model.lmLogits(model.forward(b.input(), null, ForwardMode.EVAL));
-            double loss = TokenCrossEntropy.lossAndGradient(logits, b.targets().targets(), b.targets().weights(), 1.0, true).loss();
-            return new LossSum(loss, b.targets().weightSum());
-        }
+        return new LossSum(LanguageModelLoss.loss(model, b.input(), b.targets(), 1.0), b.targets().weightSum());
     }
 }

@@ -3,6 +3,7 @@ package org.instructgpt.io;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.Fixtures;
+import org.instructgpt.model.Gpt2Layout;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.junit.jupiter.api.Test;
@@ -124,7 +125,7 @@ class ModelCheckpointTest {
         Gpt2Model m = ModelCheckpoint.load(fs, Fixtures.tinyGpt2(), DataType.FLOAT).model();
         Path out = dir("ckpt");
         ModelCheckpoint.save(fs, out, m, null, null, null);
-        m.params().get(Gpt2Model.WTE).addi(1);
+        m.params().get(Gpt2Layout.WTE).addi(1);
         ModelCheckpoint.save(fs, out, m, null, null, null);
         INDArray loaded = ModelCheckpoint.load(fs, out, DataType.FLOAT).model().params().flat();
         assertEquals(0, loaded.sub(m.params().flat()).amaxNumber().doubleValue());

@@ -150,7 +150,8 @@ class DataParallelTrainerTest {
         Gpt2Model m = freshModel();
         byte[] params = FloatBytes.toBytes(m.params().flat());
         GptConfig withDropout = CFG.withDropout(0.2);
-        ModelSpec spec = new ModelSpec(withDropout.toJson(), false);
+        ModelSpec spec = new ModelSpec(withDropout.toJson(), false, org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                org.instructgpt.model.EngineKind.AUTO);
         LanguageModelObjective obj = new LanguageModelObjective(ByteLevelTokenizer.PAD);
         ShardResult a = DataParallelTrainer.shard(1, everyOther(1).iterator(), params, spec, obj, 3, 7, 4, 2);
         ShardResult b = DataParallelTrainer.shard(1, everyOther(1).iterator(), params, spec, obj, 3, 7, 4, 2);

@@ -7,7 +7,7 @@ import org.instructgpt.bench.ModelBenchmark;
 import org.instructgpt.bench.TrainerBenchmark;
 import org.instructgpt.bench.TimeToLossBenchmark;
 import org.instructgpt.config.Configs;
-import org.instructgpt.model.FusedKernels;
+import org.instructgpt.model.cpu.VectorSupport;
 import org.instructgpt.model.GptConfig;
 import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
@@ -45,14 +45,14 @@ public final class BenchCommand implements Callable<Integer> {
                 System.getenv("OPENBLAS_NUM_THREADS"), Runtime.getRuntime().availableProcessors());
         int n = b.getInt("sgemm-size");
         double nd4j = ModelBenchmark.sgemmGflops(n, 7);
-        double heap = FusedKernels.available() ? ModelBenchmark.heapGemmGflops(n, 7) : 0;
+        double heap = VectorSupport.available() ? ModelBenchmark.heapGemmGflops(n, 7) : 0;
         // The machine's peak is the faster of the two kernels; "% of peak" is measured against it.
         double peak = Math.max(nd4j, heap);
         System.out.printf("sgemm peak (%dx%d, median of 7): %.1f GFLOP/s (ND4J/OpenBLAS %.1f, HeapGemm on arrays %.1f)%n",
                 n, n, peak, nd4j, heap);
         int replicas = b.getInt("replicas");
         System.out.printf("fused kernels: %s; data-parallel replicas: %d (%% of peak against %d x the one-core peak)%n",
-                FusedKernels.available() ? "on" : "off", replicas, replicas);
+                VectorSupport.available() ? "on" : "off", replicas, replicas);
         System.out.printf("%-6s %14s %12s %12s %16s %8s%n", "config", "train tok/s", "GFLOP/tok", "% of peak", "generate tok/s", "loss");
         for (String name : b.getStringList("configs")) {
             ModelBenchmark.Result r = ModelBenchmark.run(ModelBenchmark.Shape.named(name), replicas, b.getInt("warmup"),
@@ -73,7 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
         int steps = b.getInt("steps");
         long seed = c.getLong("instructgpt.seed");
         System.out.printf("config %s, batch %d x %d tokens, micro-batch %d, fused kernels %s%n", b.getString("config"), batch,
-                cfg.nPositions, micro, FusedKernels.available() ? "on" : "off");
+                cfg.nPositions, micro, VectorSupport.available() ? "on" : "off");
         System.out.printf("%-24s %12s %14s %12s%n", "trainer", "tok/s", "Spark share", "step s");
         TrainerBenchmark.Result plain = TrainerBenchmark.plain(cfg, batch, micro, warmup, steps, seed);
         System.out.printf("%-24s %12.0f %13s %12.2f%n", "plain, one process", plain.tokensPerSecond(), "-", plain.stepSeconds());

@@ -16,7 +16,7 @@ import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.sft.SftStage;
 import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.tokenizer.Tokenizer;
-import org.instructgpt.train.PretrainStage;
+import org.instructgpt.pretrain.PretrainStage;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldGenerator;
 import org.instructgpt.world.WorldStage;

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.sft.SftStage;
 import org.instructgpt.spark.SparkSessions;
-import org.instructgpt.train.PretrainStage;
+import org.instructgpt.pretrain.PretrainStage;
 import org.instructgpt.train.TrainingLoop;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

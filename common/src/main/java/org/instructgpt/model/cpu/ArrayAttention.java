@@ -1,0 +1,108 @@
+package org.instructgpt.model.cpu;
+
+import org.instructgpt.model.cpu.HeapGemm.Operand;
+
+import java.util.Arrays;
+
+import static org.instructgpt.model.cpu.ArrayKernels.multiply;
+
+/**
+ * Causal self-attention of the array engine's training pass, head by head: scores and weighted values through
+ * {@link HeapGemm} (transposes as strides, no copies), the masked softmax and its backward as row kernels.
+ */
+final class ArrayAttention {
+    private final int c;
+    private final int heads;
+    private final int d;
+    private float[] square = new float[0];
+    private float[] dProbs = new float[0];
+    private float[] keyBias = new float[0];
+
+    ArrayAttention(int c, int heads) {
+        this.c = c;
+        this.heads = heads;
+        this.d = c / heads;
+    }
+
+    private void ensure(int t) {
+        if (keyBias.length < t) {
+            square = new float[t * t];
+            dProbs = new float[t * t];
+            keyBias = new float[t];
+        }
+    }
+
+    /**
+     * From qkv [n, 3c] into att [n, c]; keeps the probabilities (before dropout) in {@code probs}. {@code keep} is
+     * the attention dropout's scaled keep flags over [b, heads, t, t], or null. A query sees the keys at or before it
+     * whose mask is 1, and always itself ({@link org.instructgpt.model.Gpt2Layout#mayAttend}).
+     */
+    void forward(float[] qkv, float[] mask, int b, int t, float scale, float[] keep, float[] probs, float[] att) {
+        ensure(t);
+        int tt = t * t;
+        int ld = 3 * c;
+        for (int bi = 0; bi < b; bi++) {
+            int rowBase = bi * t * ld;
+            for (int k = 0; k < t; k++) {
+                keyBias[k] = mask[bi * t + k] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+            }
+            for (int h = 0; h < heads; h++) {
+                int pBase = (bi * heads + h) * tt;
+                HeapGemm.gemm(Operand.rows(qkv, rowBase + h * d, ld), Operand.transposed(qkv, rowBase + c + h * d, ld),
+                        probs, pBase, t, t, t, d, null, 0, false);
+                for (int q = 0; q < t; q++) {
+                    // Causal: keys after q get probability 0.
+                    ArrayKernels.maskedSoftmax(probs, pBase + q * t, q + 1, scale, keyBias, 0, q);
+                    Arrays.fill(probs, pBase + q * t + q + 1, pBase + (q + 1) * t, 0f);
+                }
+                float[] pd = probs;
+                int pdOff = pBase;
+                if (keep != null) {
+                    multiply(probs, pBase, keep, pBase, square, 0, tt);
+                    pd = square;
+                    pdOff = 0;
+                }
+                HeapGemm.gemm(Operand.rows(pd, pdOff, t), Operand.rows(qkv, rowBase + 2 * c + h * d, ld), att,
+                        bi * t * c + h * d, c, t, d, t, null, 0, false);
+            }
+        }
+    }
+
+    /** From dAtt [n, c] to dqkv [n, 3c], with the forward's qkv, probabilities and keep flags. */
+    void backward(float[] qkv, float[] probs, float[] keep, int b, int t, float scale, float[] dAtt, float[] dqkv) {
+        ensure(t);
+        int ld = 3 * c;
+        int tt = t * t;
+        float[] dP = dProbs;
+        for (int bi = 0; bi < b; bi++) {
+            int rowBase = bi * t * ld;
+            for (int h = 0; h < heads; h++) {
+                int pBase = (bi * heads + h) * tt;
+                int dyAt = bi * t * c + h * d;
+                // y = Pd v: dPd = dy v^T, dv = Pd^T dy.
+                HeapGemm.gemm(Operand.rows(dAtt, dyAt, c), Operand.transposed(qkv, rowBase + 2 * c + h * d, ld), dP, 0,
+                        t, t, t, d, null, 0, false);
+                float[] pd = probs;
+                int pdOff = pBase;
+                if (keep != null) {
+                    multiply(probs, pBase, keep, pBase, square, 0, tt);
+                    pd = square;
+                    pdOff = 0;
+                    multiply(dP, 0, keep, pBase, dP, 0, tt);
+                }
+                HeapGemm.gemm(Operand.transposed(pd, pdOff, t), Operand.rows(dAtt, dyAt, c), dqkv,
+                        rowBase + 2 * c + h * d, ld, t, d, t, null, 0, false);
+                // softmax: dS = P (dP - sum(dP P)) scale, in place in dP.
+                for (int q = 0; q < t; q++) {
+                    ArrayKernels.softmaxBackward(probs, pBase + q * t, dP, q * t, q + 1, scale);
+                    Arrays.fill(dP, q * t + q + 1, (q + 1) * t, 0f);
+                }
+                // s = q k^T: dq = dS k, dk = dS^T q.
+                HeapGemm.gemm(Operand.rows(dP, 0, t), Operand.rows(qkv, rowBase + c + h * d, ld), dqkv, rowBase + h * d,
+                        ld, t, d, t, null, 0, false);
+                HeapGemm.gemm(Operand.transposed(dP, 0, t), Operand.rows(qkv, rowBase + h * d, ld), dqkv,
+                        rowBase + c + h * d, ld, t, d, t, null, 0, false);
+            }
+        }
+    }
+}

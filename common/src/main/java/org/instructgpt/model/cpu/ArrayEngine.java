@@ -1,0 +1,300 @@
+package org.instructgpt.model.cpu;
+
+import org.instructgpt.model.Decoder;
+import org.instructgpt.model.DropoutMask;
+import org.instructgpt.model.EngineKind;
+import org.instructgpt.model.FlatParameters;
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Gpt2Layout;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.GptEngine;
+import org.instructgpt.model.ModelInput;
+import org.instructgpt.model.PassOutput;
+import org.instructgpt.model.PassRequest;
+import org.instructgpt.model.cpu.HeapGemm.Operand;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+import static org.instructgpt.model.cpu.ArrayKernels.add;
+import static org.instructgpt.model.cpu.ArrayKernels.gelu;
+import static org.instructgpt.model.cpu.ArrayKernels.geluBackward;
+import static org.instructgpt.model.cpu.ArrayKernels.multiply;
+import static org.instructgpt.model.cpu.ArrayKernels.scale;
+
+/**
+ * The array engine: GPT-2's forward and backward for float32 models on Java arrays. Parameters are copied out of the
+ * model's flat ND4J buffer at each forward, every product runs in {@link HeapGemm}, the rest in Vector API row
+ * kernels, and the gradient is added back to the model's gradient buffer, so the trainer, checkpoints and optimizer
+ * see one model whatever the engine. On ND4J a step spends a third of its time outside the products (one op call per
+ * small array, permute copies around attention, off-heap access from Java) and its products run at OpenBLAS's
+ * ~85 GFLOP/s; here they run at 130-160 (docs/benchmarks.md). The ND4J engine is the reference it is tested against;
+ * both draw dropout masks from {@link DropoutMask}.
+ *
+ * <p>Activations are kept between forward and backward and grow to the largest batch seen.
+ */
+public final class ArrayEngine implements GptEngine {
+    private final Gpt2Model model;
+    private final GptConfig cfg;
+    private final int c;
+    private final int inner;
+    private final int vocab;
+    private final float eps;
+    private final ArrayLayout at;
+    private final ArrayAttention attention;
+    private final float[] p;
+    private final float[] g;
+    private final float[] gradScratch;
+    private final ArrayActivations act;
+    // The last forward's input and head state.
+    private ModelInput input;
+    private ArrayHeads.Softmax softmax;
+    private boolean scalarDone;
+    private PackedModel packed;
+    private KvCacheDecoder decoder;
+
+    public ArrayEngine(Gpt2Model model) {
+        this.model = model;
+        cfg = model.config();
+        c = cfg.nEmbd;
+        inner = cfg.nInner;
+        vocab = cfg.vocabSize;
+        eps = (float) cfg.layerNormEpsilon;
+        at = new ArrayLayout(model.params(), cfg);
+        attention = new ArrayAttention(c, cfg.nHead);
+        long size = model.params().size();
+        if (size >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the array engine holds at most 2^31 parameters; this model has " + size);
+        }
+        p = new float[(int) size];
+        g = new float[(int) size];
+        gradScratch = new float[(int) size];
+        act = new ArrayActivations(cfg);
+    }
+
+    @Override
+    public EngineKind kind() {
+        return EngineKind.ARRAY;
+    }
+
+    @Override
+    public PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode) {
+        readParameters();
+        transformer(in, mode);
+        int n = in.batch() * in.time();
+        softmax = null;
+        scalarDone = request.scalar();
+        double[] logProbs = null;
+        double[] entropy = null;
+        if (request.wantsLogProbs()) {
+            HeapGemm.gemm(Operand.rows(act.hF, 0, c), Operand.transposed(p, at.wte, c), act.logits, 0, vocab, n, vocab, c,
+                    null, 0, false);
+            logProbs = new double[n];
+            entropy = request.entropy() ? new double[n] : null;
+            softmax = ArrayHeads.logSoftmaxAtTargets(act.logits, n, vocab, request.targets(), request.temperature(),
+                    logProbs, entropy);
+        }
+        double[] scalar = null;
+        if (request.scalar()) {
+            scalar = new double[n];
+            for (int i = 0; i < n; i++) {
+                scalar[i] = ArrayKernels.dot(act.hF, i * c, p, at.score, c);
+            }
+        }
+        return new PassOutput(logProbs, entropy, scalar);
+    }
+
+    @Override
+    public void backward(double[] dLogProbs, double[] dScalar) {
+        if (input == null) {
+            throw new IllegalStateException("backward without a forward pass");
+        }
+        int n = input.batch() * input.time();
+        Arrays.fill(g, 0f);
+        float[] dhF = act.rowsC;
+        Arrays.fill(dhF, 0, n * c, 0f);
+        if (dLogProbs != null) {
+            if (softmax == null) {
+                throw new IllegalStateException("the forward pass computed no log-probs to back-propagate");
+            }
+            ArrayHeads.backward(softmax, act.logits, n, vocab, dLogProbs);
+            // dhF = dLogits wte; dwte += dLogits^T hF.
+            HeapGemm.gemm(Operand.rows(act.logits, 0, vocab), Operand.rows(p, at.wte, c), dhF, 0, c, n, c, vocab, null, 0, false);
+            HeapGemm.gemm(Operand.transposed(act.logits, 0, vocab), Operand.rows(act.hF, 0, c), g, at.wte, c, vocab, c, n,
+                    null, 0, true);
+        }
+        if (dScalar != null) {
+            if (!scalarDone) {
+                throw new IllegalStateException("the forward pass computed no scalar head to back-propagate");
+            }
+            for (int i = 0; i < n; i++) {
+                float ds = (float) dScalar[i];
+                if (ds != 0f) {
+                    ArrayKernels.addScaled(dhF, i * c, p, at.score, c, ds);
+                    ArrayKernels.addScaled(g, at.score, act.hF, i * c, c, ds);
+                }
+            }
+        }
+        transformerBackward(dhF);
+        addGradients(model.grads().flat());
+        input = null;
+        softmax = null;
+    }
+
+    @Override
+    public Decoder decoder(int batch, int capacity) {
+        readParameters();
+        if (packed == null || !packed.matches(p)) {
+            packed = new PackedModel(p, at, cfg);
+            decoder = null;
+        }
+        if (decoder == null || !decoder.fits(batch, capacity)) {
+            decoder = new KvCacheDecoder(packed, batch, capacity);
+        }
+        decoder.reset();
+        return decoder;
+    }
+
+    private void readParameters() {
+        FloatBuffer src = VectorMath.bytes(model.params().flat()).asFloatBuffer();
+        src.get(0, p);
+    }
+
+    private void addGradients(INDArray flat) {
+        FloatBuffer dst = VectorMath.bytes(flat).asFloatBuffer();
+        float[] acc = gradScratch;
+        dst.get(0, acc, 0, g.length);
+        add(acc, 0, g, 0, g.length);
+        dst.put(0, acc, 0, g.length);
+    }
+
+    // ---------------------------------------------------------------------------------------------- forward
+
+    private void transformer(ModelInput in, ForwardMode mode) {
+        Gpt2Layout.checkIdsAndPositions(in, cfg);
+        int b = in.batch();
+        int t = in.time();
+        int n = b * t;
+        act.ensure(b, t, Runtime.getRuntime().maxMemory());
+        input = in;
+        float[] x = act.x;
+        for (int i = 0; i < n; i++) {
+            int w = at.wte + in.ids()[i] * c;
+            int pos = at.wpe + in.positions()[i] * c;
+            for (int e = 0; e < c; e++) {
+                x[i * c + e] = p[w + e] + p[pos + e];
+            }
+        }
+        act.embKeep = dropout(x, n * c, cfg.embdPdrop, mode, Gpt2Layout.embeddingDropout());
+        for (int l = 0; l < at.blocks.length; l++) {
+            ArrayLayout.Block w = at.blocks[l];
+            ArrayActivations.Saved s = act.saved[l];
+            layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
+            HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
+                    p, w.attnB(), false);
+            s.attnKeep = scaledKeep(b * cfg.nHead * t * t, cfg.attnPdrop, mode, Gpt2Layout.attentionDropout(l));
+            attention.forward(s.qkv, in.mask(), b, t, w.scale(), s.attnKeep, s.probs, s.att);
+            HeapGemm.gemm(Operand.rows(s.att, 0, c), Operand.rows(p, w.projW(), c), act.rowsC, 0, c, n, c, c, p,
+                    w.projB(), false);
+            s.residKeep1 = dropout(act.rowsC, n * c, cfg.residPdrop, mode, Gpt2Layout.attentionResidualDropout(l));
+            add(x, 0, act.rowsC, 0, n * c);
+            layerNorm(x, n, w.ln2g(), w.ln2b(), s.xhat2, s.rstd2, s.h2);
+            HeapGemm.gemm(Operand.rows(s.h2, 0, c), Operand.rows(p, w.fcW(), inner), s.u, 0, inner, n, inner, c, p,
+                    w.fcB(), false);
+            gelu(s.u, s.tanh, s.act, n * inner);
+            HeapGemm.gemm(Operand.rows(s.act, 0, inner), Operand.rows(p, w.outW(), c), act.rowsC, 0, c, n, c, inner, p,
+                    w.outB(), false);
+            s.residKeep2 = dropout(act.rowsC, n * c, cfg.residPdrop, mode, Gpt2Layout.mlpResidualDropout(l));
+            add(x, 0, act.rowsC, 0, n * c);
+        }
+        layerNorm(x, n, at.lnfG, at.lnfB, act.xhatF, act.rstdF, act.hF);
+    }
+
+    /** In place: x *= keep / (1 - p); returns those scaled keep flags, or null when dropout is off. */
+    private static float[] dropout(float[] x, int n, double p, ForwardMode mode, long site) {
+        float[] keep = scaledKeep(n, p, mode, site);
+        if (keep != null) {
+            multiply(x, 0, keep, 0, x, 0, n);
+        }
+        return keep;
+    }
+
+    /** The site's keep flags times 1 / (1 - p) (inverted dropout), or null when dropout is off. */
+    private static float[] scaledKeep(int n, double p, ForwardMode mode, long site) {
+        if (p <= 0 || !mode.training()) {
+            return null;
+        }
+        float[] keep = DropoutMask.draw(mode.dropoutSeed(), site, n, p);
+        scale(keep, 0, n, (float) (1.0 / (1.0 - p)));
+        return keep;
+    }
+
+    // ---------------------------------------------------------------------------------------------- backward
+
+    /** From d(loss)/d(hF) (in {@code act.rowsC}) to every parameter's gradient in {@code g}. */
+    private void transformerBackward(float[] dhF) {
+        int b = input.batch();
+        int t = input.time();
+        int n = b * t;
+        float[] dx = act.rowsC2;
+        Arrays.fill(dx, 0, n * c, 0f);
+        layerNormBackward(dhF, act.xhatF, act.rstdF, n, at.lnfG, at.lnfB, dx);
+        for (int l = at.blocks.length - 1; l >= 0; l--) {
+            ArrayLayout.Block w = at.blocks[l];
+            ArrayActivations.Saved s = act.saved[l];
+            // x += drop(act outW + outB)
+            float[] dm = masked(dx, s.residKeep2, act.rowsC, n * c);
+            linearBackward(s.act, inner, dm, c, n, w.outW(), w.outB(), act.rowsInner);
+            geluBackward(s.u, s.tanh, act.rowsInner, n * inner);
+            // act = gelu(h2 fcW + fcB)
+            linearBackward(s.h2, c, act.rowsInner, inner, n, w.fcW(), w.fcB(), act.rowsC);
+            layerNormBackward(act.rowsC, s.xhat2, s.rstd2, n, w.ln2g(), w.ln2b(), dx);
+            // x += drop(att projW + projB)
+            float[] da = masked(dx, s.residKeep1, act.rowsC, n * c);
+            float[] dAtt = act.rowsInner;
+            linearBackward(s.att, c, da, c, n, w.projW(), w.projB(), dAtt);
+            attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, act.rows3C);
+            linearBackward(s.h1, c, act.rows3C, 3 * c, n, w.attnW(), w.attnB(), act.rowsC);
+            layerNormBackward(act.rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
+        }
+        if (act.embKeep != null) {
+            multiply(dx, 0, act.embKeep, 0, dx, 0, n * c);
+        }
+        for (int i = 0; i < n; i++) {
+            add(g, at.wte + input.ids()[i] * c, dx, i * c, c);
+            add(g, at.wpe + input.positions()[i] * c, dx, i * c, c);
+        }
+    }
+
+    /** dy * keep into {@code out}, or dy itself without dropout. */
+    private static float[] masked(float[] dy, float[] keep, float[] out, int n) {
+        if (keep == null) {
+            return dy;
+        }
+        multiply(dy, 0, keep, 0, out, 0, n);
+        return out;
+    }
+
+    /**
+     * For y = x W + bias with x [n, in], W [in, out] at {@code wAt}: dW += x^T dy, dbias += column sums of dy,
+     * dx = dy W^T into {@code dxOut}.
+     */
+    private void linearBackward(float[] xIn, int in, float[] dy, int out, int n, int wAt, int biasAt, float[] dxOut) {
+        HeapGemm.gemm(Operand.transposed(xIn, 0, in), Operand.rows(dy, 0, out), g, wAt, out, in, out, n, null, 0, true);
+        for (int r = 0; r < n; r++) {
+            add(g, biasAt, dy, r * out, out);
+        }
+        HeapGemm.gemm(Operand.rows(dy, 0, out), Operand.transposed(p, wAt, out), dxOut, 0, in, n, in, out, null, 0, false);
+    }
+
+    private void layerNorm(float[] xs, int n, int gammaAt, int betaAt, float[] xhat, float[] rstd, float[] y) {
+        ArrayKernels.layerNorm(xs, n, c, p, gammaAt, p, betaAt, eps, xhat, rstd, y);
+    }
+
+    /** The gradients of gamma and beta sit at the same offsets in g as the parameters in p. */
+    private void layerNormBackward(float[] dy, float[] xhat, float[] rstd, int n, int gammaAt, int betaAt, float[] dx) {
+        ArrayKernels.layerNormBackward(dy, xhat, rstd, n, c, p, gammaAt, g, gammaAt, betaAt, dx);
+    }
+}

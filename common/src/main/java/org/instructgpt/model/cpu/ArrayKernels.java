@@ -1,0 +1,305 @@
+package org.instructgpt.model.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The row-wise and element-wise kernels of the array-based passes ({@link ArrayEngine}, {@link KvCacheDecoder}):
+ * masked softmax, LayerNorm, {@code gelu_new}, their gradients, and the small vector operations around them, on Java
+ * arrays with the Vector API. Exponentials use {@link VectorMath}'s polynomial exp and lane sums are added
+ * in lane order, so results are the same before and after JIT compilation.
+ */
+final class ArrayKernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int L = F.length();
+    private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
+    private static final float GELU_A = 0.044715f;
+
+    private ArrayKernels() {
+    }
+
+    /**
+     * In place over s[at .. at+len): the softmax of scale * s + keyBias[biasAt ..] (0 for a key that may be seen,
+     * -inf for one that may not), where element {@code self} (relative to {@code at}) is always seen.
+     */
+    static void maskedSoftmax(float[] s, int at, int len, float scale, float[] keyBias, int biasAt, int self) {
+        float selfScore = s[at + self] * scale;
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int k = 0;
+        for (int up = F.loopBound(len); k < up; k += L) {
+            FloatVector v = FloatVector.fromArray(F, s, at + k).mul(scale).add(FloatVector.fromArray(F, keyBias, biasAt + k));
+            v.intoArray(s, at + k);
+            mx = mx.max(v);
+        }
+        float max = mx.reduceLanes(VectorOperators.MAX);
+        for (; k < len; k++) {
+            s[at + k] = s[at + k] * scale + keyBias[biasAt + k];
+            max = Math.max(max, s[at + k]);
+        }
+        s[at + self] = selfScore;
+        max = Math.max(max, selfScore);
+        scale(s, at, len, 1f / expShifted(s, at, len, max));
+    }
+
+    /** dp[at ..] = probs (dp - sum(dp probs)) scale over len elements: the softmax's backward, in place. */
+    static void softmaxBackward(float[] probs, int pa, float[] dp, int at, int len, float scale) {
+        int up = F.loopBound(len);
+        FloatVector acc = FloatVector.zero(F);
+        int k = 0;
+        for (; k < up; k += L) {
+            acc = FloatVector.fromArray(F, dp, at + k).fma(FloatVector.fromArray(F, probs, pa + k), acc);
+        }
+        float dot = VectorMath.sum(acc);
+        for (; k < len; k++) {
+            dot = Math.fma(dp[at + k], probs[pa + k], dot);
+        }
+        for (k = 0; k < up; k += L) {
+            FloatVector.fromArray(F, dp, at + k).sub(dot).mul(FloatVector.fromArray(F, probs, pa + k)).mul(scale)
+                    .intoArray(dp, at + k);
+        }
+        for (; k < len; k++) {
+            dp[at + k] = (dp[at + k] - dot) * probs[pa + k] * scale;
+        }
+    }
+
+    /** In place exp(a - max) over a[at .. at+len) (0 where a is -inf); returns the sum, in lane order, then the tail. */
+    static float expShifted(float[] a, int at, int len, float max) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int up = F.loopBound(len); i < up; i += L) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, a, at + i).sub(max));
+            e.intoArray(a, at + i);
+            acc = acc.add(e);
+        }
+        float sum = VectorMath.sum(acc);
+        for (; i < len; i++) {
+            a[at + i] = VectorMath.exp(a[at + i] - max);
+            sum += a[at + i];
+        }
+        return sum;
+    }
+
+    /** Sum of exp(a - max) (a - max) over a[at .. at+len), without writing: the entropy's numerator. */
+    static float expShiftedDot(float[] a, int at, int len, float max) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int up = F.loopBound(len); i < up; i += L) {
+            FloatVector z = FloatVector.fromArray(F, a, at + i).sub(max);
+            acc = VectorMath.exp(z).fma(z, acc);
+        }
+        float sum = VectorMath.sum(acc);
+        for (; i < len; i++) {
+            float z = a[at + i] - max;
+            sum = Math.fma(VectorMath.exp(z), z, sum);
+        }
+        return sum;
+    }
+
+    /** The largest of a[at .. at+len). */
+    static float max(float[] a, int at, int len) {
+        int i = 0;
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        for (int up = F.loopBound(len); i < up; i += L) {
+            mx = mx.max(FloatVector.fromArray(F, a, at + i));
+        }
+        float m = mx.reduceLanes(VectorOperators.MAX);
+        for (; i < len; i++) {
+            m = Math.max(m, a[at + i]);
+        }
+        return m;
+    }
+
+    /** The dot product of a[aAt ..] and b[bAt ..] over n elements, in lane order then the tail. */
+    static float dot(float[] a, int aAt, float[] b, int bAt, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int up = F.loopBound(n); i < up; i += L) {
+            acc = FloatVector.fromArray(F, a, aAt + i).fma(FloatVector.fromArray(F, b, bAt + i), acc);
+        }
+        float s = VectorMath.sum(acc);
+        for (; i < n; i++) {
+            s = Math.fma(a[aAt + i], b[bAt + i], s);
+        }
+        return s;
+    }
+
+    /** y[yAt ..] += f x[xAt ..] over n elements. */
+    static void addScaled(float[] y, int yAt, float[] x, int xAt, int n, float f) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, x, xAt + i).fma(FloatVector.broadcast(F, f), FloatVector.fromArray(F, y, yAt + i)).intoArray(y, yAt + i);
+        }
+        for (; i < n; i++) {
+            y[yAt + i] = Math.fma(x[xAt + i], f, y[yAt + i]);
+        }
+    }
+
+    /**
+     * y = xhat * gamma + beta for each of the n rows of x [n, c]; xhat and 1/std are kept when the arrays are given
+     * (the backward pass needs them).
+     */
+    static void layerNorm(float[] x, int n, int c, float[] gamma, int gammaAt, float[] beta, int betaAt, float eps,
+                          float[] xhat, float[] rstd, float[] y) {
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int at = r * c;
+            FloatVector acc = FloatVector.zero(F);
+            int e = 0;
+            for (; e < up; e += L) {
+                acc = acc.add(FloatVector.fromArray(F, x, at + e));
+            }
+            float sum = VectorMath.sum(acc);
+            for (; e < c; e++) {
+                sum += x[at + e];
+            }
+            float mean = sum / c;
+            acc = FloatVector.zero(F);
+            for (e = 0; e < up; e += L) {
+                FloatVector u = FloatVector.fromArray(F, x, at + e).sub(mean);
+                acc = u.fma(u, acc);
+            }
+            float var = VectorMath.sum(acc);
+            for (; e < c; e++) {
+                float u = x[at + e] - mean;
+                var = Math.fma(u, u, var);
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / c + eps));
+            if (rstd != null) {
+                rstd[r] = inv;
+            }
+            for (e = 0; e < up; e += L) {
+                FloatVector xh = FloatVector.fromArray(F, x, at + e).sub(mean).mul(inv);
+                if (xhat != null) {
+                    xh.intoArray(xhat, at + e);
+                }
+                xh.fma(FloatVector.fromArray(F, gamma, gammaAt + e), FloatVector.fromArray(F, beta, betaAt + e))
+                        .intoArray(y, at + e);
+            }
+            for (; e < c; e++) {
+                float xh = (x[at + e] - mean) * inv;
+                if (xhat != null) {
+                    xhat[at + e] = xh;
+                }
+                y[at + e] = Math.fma(xh, gamma[gammaAt + e], beta[betaAt + e]);
+            }
+        }
+    }
+
+    /**
+     * LayerNorm's backward: dx += rstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) with dxhat = dy gamma, and
+     * dGamma += dy xhat, dBeta += dy, row by row.
+     */
+    static void layerNormBackward(float[] dy, float[] xhat, float[] rstd, int n, int c, float[] gamma, int gammaAt,
+                                  float[] grads, int dGammaAt, int dBetaAt, float[] dx) {
+        int up = F.loopBound(c);
+        for (int r = 0; r < n; r++) {
+            int at = r * c;
+            FloatVector s1 = FloatVector.zero(F);
+            FloatVector s2 = FloatVector.zero(F);
+            int e = 0;
+            for (; e < up; e += L) {
+                FloatVector dyv = FloatVector.fromArray(F, dy, at + e);
+                FloatVector xh = FloatVector.fromArray(F, xhat, at + e);
+                FloatVector dxh = dyv.mul(FloatVector.fromArray(F, gamma, gammaAt + e));
+                s1 = s1.add(dxh);
+                s2 = dxh.fma(xh, s2);
+                dyv.fma(xh, FloatVector.fromArray(F, grads, dGammaAt + e)).intoArray(grads, dGammaAt + e);
+                dyv.add(FloatVector.fromArray(F, grads, dBetaAt + e)).intoArray(grads, dBetaAt + e);
+            }
+            float sum1 = VectorMath.sum(s1);
+            float sum2 = VectorMath.sum(s2);
+            for (; e < c; e++) {
+                float dxh = dy[at + e] * gamma[gammaAt + e];
+                sum1 += dxh;
+                sum2 = Math.fma(dxh, xhat[at + e], sum2);
+                grads[dGammaAt + e] = Math.fma(dy[at + e], xhat[at + e], grads[dGammaAt + e]);
+                grads[dBetaAt + e] += dy[at + e];
+            }
+            float m1 = sum1 / c;
+            float m2 = sum2 / c;
+            float inv = rstd[r];
+            for (e = 0; e < up; e += L) {
+                FloatVector dxh = FloatVector.fromArray(F, dy, at + e).mul(FloatVector.fromArray(F, gamma, gammaAt + e));
+                FloatVector xh = FloatVector.fromArray(F, xhat, at + e);
+                dxh.sub(m1).sub(xh.mul(m2)).mul(inv).add(FloatVector.fromArray(F, dx, at + e)).intoArray(dx, at + e);
+            }
+            for (; e < c; e++) {
+                float dxh = dy[at + e] * gamma[gammaAt + e];
+                dx[at + e] += (dxh - m1 - xhat[at + e] * m2) * inv;
+            }
+        }
+    }
+
+    /** act = 0.5 u (1 + t), t = tanh(K (u + A u^3)), kept in {@code t} when given; act may be u. */
+    static void gelu(float[] u, float[] t, float[] act, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(F, u, i);
+            FloatVector th = VectorMath.tanh(v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K));
+            if (t != null) {
+                th.intoArray(t, i);
+            }
+            th.add(1f).mul(v).mul(0.5f).intoArray(act, i);
+        }
+        for (; i < n; i++) {
+            float v = u[i];
+            float th = VectorMath.tanh(GELU_K * v * (1f + GELU_A * v * v));
+            if (t != null) {
+                t[i] = th;
+            }
+            act[i] = 0.5f * v * (1f + th);
+        }
+    }
+
+    /** In place: dy *= gelu'(u), with t the tanh kept by {@link #gelu}. */
+    static void geluBackward(float[] u, float[] t, float[] dy, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(F, u, i);
+            FloatVector th = FloatVector.fromArray(F, t, i);
+            FloatVector du = v.mul(v).fma(3 * GELU_A, 1f).mul(GELU_K);
+            FloatVector sech2 = th.mul(th).neg().add(1f);
+            FloatVector gr = sech2.mul(du).mul(v).add(th).add(1f).mul(0.5f);
+            gr.mul(FloatVector.fromArray(F, dy, i)).intoArray(dy, i);
+        }
+        for (; i < n; i++) {
+            float v = u[i];
+            float th = t[i];
+            dy[i] *= 0.5f * (1f + th + (1f - th * th) * GELU_K * (1f + 3 * GELU_A * v * v) * v);
+        }
+    }
+
+    /** x[xAt ..] += y[yAt ..] over n elements. */
+    static void add(float[] x, int xAt, float[] y, int yAt, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, x, xAt + i).add(FloatVector.fromArray(F, y, yAt + i)).intoArray(x, xAt + i);
+        }
+        for (; i < n; i++) {
+            x[xAt + i] += y[yAt + i];
+        }
+    }
+
+    /** out[outAt ..] = a[aAt ..] * b[bAt ..] over n elements (out may be a or b). */
+    static void multiply(float[] a, int aAt, float[] b, int bAt, float[] out, int outAt, int n) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, a, aAt + i).mul(FloatVector.fromArray(F, b, bAt + i)).intoArray(out, outAt + i);
+        }
+        for (; i < n; i++) {
+            out[outAt + i] = a[aAt + i] * b[bAt + i];
+        }
+    }
+
+    /** a[at ..] *= f over n elements. */
+    static void scale(float[] a, int at, int n, float f) {
+        int i = 0;
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector.fromArray(F, a, at + i).mul(f).intoArray(a, at + i);
+        }
+        for (; i < n; i++) {
+            a[at + i] *= f;
+        }
+    }
+}

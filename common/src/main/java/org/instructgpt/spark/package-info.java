@@ -1,0 +1,2 @@
+/** Spark sessions and the Kryo registrator. */
+package org.instructgpt.spark;

@@ -1,0 +1,86 @@
+package org.instructgpt.model.cpu;
+
+import org.instructgpt.model.EngineFixtures;
+import org.instructgpt.model.EngineKind;
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.LanguageModelLoss;
+import org.instructgpt.model.ModelInput;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What only the array engine promises: bit-for-bit repeatable passes, and a clear refusal of what it cannot hold. */
+class ArrayEngineTest {
+    @Test
+    void gradientsAddUpAndRepeatBitForBit() {
+        GptConfig cfg = GptConfig.of(64, 48, 64, 2, 2).withDropout(0.1);
+        Gpt2Model model = EngineFixtures.referenceAnd(EngineFixtures.ARRAY_FLOAT, cfg, false)[1];
+        ModelInput in = EngineFixtures.paddedInput(cfg, 2, 43);
+        LanguageModelLoss.Targets t = LanguageModelLoss.shifted(in, null);
+        model.grads().zero();
+        double first = LanguageModelLoss.forwardBackward(model, in, t, 10.0, ForwardMode.train(3));
+        float[] once = model.grads().flat().toFloatVector();
+        double second = LanguageModelLoss.forwardBackward(model, in, t, 10.0, ForwardMode.train(3));
+        float[] twice = model.grads().flat().toFloatVector();
+        assertEquals(first, second);
+        float[] doubled = new float[once.length];
+        for (int i = 0; i < once.length; i++) {
+            doubled[i] = once[i] + once[i];
+        }
+        assertArrayEquals(doubled, twice, "a second pass adds exactly the same gradient");
+    }
+
+    @Test
+    void aMicroBatchWhoseActivationsWouldNotFitIsRefusedNamingTheRemedy() {
+        Gpt2Model m = Gpt2Model.create(GptConfig.of(50257, 1024, 64, 1, 1), DataType.FLOAT, false, EngineKind.ARRAY);
+        LanguageModelLoss.Targets small = LanguageModelLoss.shifted(ModelInput.of(new int[2][64]), null);
+        assertTrue(Double.isFinite(LanguageModelLoss.loss(m, ModelInput.of(new int[2][64]), small, 1.0)));
+        // 64 x 1024 rows of 50,257 logits: more elements than a Java array holds.
+        ModelInput big = ModelInput.of(new int[64][1024]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LanguageModelLoss.loss(m, big, LanguageModelLoss.shifted(big, null), 1.0));
+        assertTrue(e.getMessage().contains("instructgpt.engine=nd4j"), e.getMessage());
+    }
+
+    /**
+     * The kernels' exp and tanh are built from exactly rounded operations, so the vector lanes and the scalar
+     * remainder give the same bits (and so does any JIT tier), and they are accurate to float precision.
+     */
+    @Test
+    void expAndTanhAreAccurateAndTheSameInVectorAndScalarCode() {
+        jdk.incubator.vector.VectorSpecies<Float> sp = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        SplittableRandom r = new SplittableRandom(1);
+        float[] xs = new float[sp.length() * 200];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) (r.nextDouble() * 200 - 120);
+        }
+        xs[0] = -1e9f;
+        xs[1] = 0f;
+        for (int i = 0; i < xs.length; i += sp.length()) {
+            float[] e = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(sp, xs, i)).toArray();
+            float[] t = VectorMath.tanh(jdk.incubator.vector.FloatVector.fromArray(sp, xs, i).mul(0.05f)).toArray();
+            for (int j = 0; j < e.length; j++) {
+                float x = xs[i + j];
+                assertEquals(Float.floatToIntBits(VectorMath.exp(x)), Float.floatToIntBits(e[j]), "exp(" + x + ")");
+                assertEquals(Float.floatToIntBits(VectorMath.tanh(x * 0.05f)), Float.floatToIntBits(t[j]), "tanh");
+                double want = StrictMath.exp(x);
+                if (x > -87) {
+                    assertEquals(want, e[j], 3e-7 * want, "exp(" + x + ")");
+                } else {
+                    assertTrue(e[j] < 1e-37);
+                }
+                assertEquals(StrictMath.tanh(x * 0.05f), t[j], 2e-7, "tanh(" + x * 0.05f + ")");
+            }
+        }
+        assertEquals(0f, VectorMath.exp(-1e9f));
+        assertEquals(1f, VectorMath.exp(0f));
+    }
+}
