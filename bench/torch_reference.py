@@ -2,10 +2,13 @@
 """PyTorch reference for `instructgpt bench`: the same GPT-2 (configs S and M), the same training step (forward,
 backward, AdamW) and the same KV-cache generation loop, timed the same way (median of repetitions).
 
-Needs Debian's python3-torch (apt-get install python3-torch libopenblas0-pthread). Usage:
+Needs Debian's python3-torch (apt-get install python3-torch libopenblas0-pthread python3-threadpoolctl). Usage:
     python3 bench/torch_reference.py --threads 1 --configs S M
+Thread counts: --threads sets PyTorch's intra-op threads; OpenBLAS's own threads follow OPENBLAS_NUM_THREADS, which
+torch.set_num_threads does not bound. bench/compare.py runs this at every layout next to ours.
 """
 import argparse
+import json
 import math
 import statistics
 import time
@@ -83,10 +86,19 @@ def main():
     ap.add_argument("--configs", nargs="+", default=["S", "M"])
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--sgemm", type=int, default=1024, help="size of the square sgemm timed first (0: none)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    print(f"torch {torch.__version__}, {a.threads} thread(s)")
+    result = {"torch": torch.__version__, "threads": a.threads, "blas": blas_info()}
+    print(f"torch {torch.__version__}, {a.threads} intra-op thread(s), BLAS {result['blas']}")
+    if a.sgemm:
+        n = a.sgemm
+        x = torch.rand(n, n)
+        y = torch.rand(n, n)
+        out = torch.empty(n, n)
+        result["sgemm"] = 2.0 * n ** 3 / median_time(lambda: torch.mm(x, y, out=out), 2, 7) / 1e9
+        print(f"sgemm {n}x{n}: {result['sgemm']:.1f} GFLOP/s")
     print(f"{'config':6} {'train tok/s':>14} {'generate tok/s':>16}")
     for name in a.configs:
         cfg = CONFIGS[name]
@@ -116,6 +128,20 @@ def main():
 
         gen = 16 * 64 / median_time(generate, 1, max(3, a.reps // 2))
         print(f"{name:6} {train:14.0f} {gen:16.0f}")
+        result[name] = {"train": train, "generate": gen}
+    print("RESULT " + json.dumps(result))
+
+
+def blas_info():
+    """The BLAS PyTorch calls, its kernel architecture and thread count, as threadpoolctl reports them."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "unknown (no threadpoolctl)"
+    for lib in threadpoolctl.threadpool_info():
+        if lib.get("user_api") == "blas":
+            return f"{lib.get('internal_api')} {lib.get('version')} {lib.get('architecture')}, {lib.get('num_threads')} thread(s)"
+    return "none found"
 
 
 if __name__ == "__main__":

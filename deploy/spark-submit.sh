@@ -10,7 +10,8 @@ for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
          java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
   opens="$opens --add-opens=java.base/$p=ALL-UNNAMED"
 done
-# The fused float kernels use the JDK's Vector API (an incubator module); without it they fall back to ND4J ops.
+# The array engine (float32 models on the CPU) uses the JDK's Vector API, an incubator module; without it every model
+# runs on the ND4J engine.
 opens="$opens --add-modules=jdk.incubator.vector"
 # maxphysicalbytes=0: no resident-size check on every native allocation (costly; see bin/instructgpt); the
 # container's limit (spark.executor.memoryOverhead) bounds the process instead.

@@ -28,7 +28,9 @@ import java.util.TreeMap;
  * every row with the {@link RecordValidator}, removes duplicated prompts (the first in input order stays), assigns
  * splits, and writes {@code <output>/} (Parquet partitioned by split), {@code <output>/_rejected/} (every rejected
  * row with its source file, row, field and reason) and {@code <output>/_stats.json}. If more than the allowed
- * fraction of rows is rejected, the dataset is not written and a {@link DataQualityException} says why.
+ * fraction of rows is rejected, the dataset is not written and a {@link DataQualityException} says why. Rows over the
+ * token limits are valid (counted in the stats, kept). Everything is written beside the output first and moved into
+ * place when complete: a previous dataset survives a failed import, and an output overlapping an input is refused.
  */
 public final class DatasetImporter {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetImporter.class);
@@ -43,9 +45,18 @@ public final class DatasetImporter {
     }
 
     public static ImportStats run(SparkSession spark, List<String> inputs, String output, Settings s) {
+        Path target = new Path(output);
+        for (String in : inputs) {
+            // Globs are compared by the directory they start in.
+            String base = in.contains("*") || in.contains("?") || in.contains("[") ? new Path(in).getParent().toString() : in;
+            if (Fs.overlaps(new Path(base), target)) {
+                throw new IllegalArgumentException("the output " + output + " overlaps the input " + in
+                        + ": write the dataset somewhere else");
+            }
+        }
         List<String> files = InputFiles.list(inputs);
-        Path out = new Path(output);
-        deleteIfExists(out);
+        // Everything is written aside first; the previous output is replaced only once the new one is complete.
+        Path out = Fs.stagingSibling(target);
         RecordValidator validator = new RecordValidator(s.limits());
         JavaRDD<SourceRecord> src = SourceReader.read(spark, files).persist(StorageLevel.MEMORY_AND_DISK());
         JavaRDD<Outcome> parsed = src.flatMap(r -> parse(r, s, validator).iterator());
@@ -71,15 +82,20 @@ public final class DatasetImporter {
             }
         }
         long rows = valid + rejected;
+        Map<String, Long> overLength = new TreeMap<>(outcomes.filter(Outcome::isValid)
+                .map(o -> validator.overLength(o.record()))
+                .filter(java.util.Objects::nonNull)
+                .map(p -> p.reason().substring(0, p.reason().indexOf(':')))
+                .countByValue());
         ImportStats stats = new ImportStats(s.format().kind().id(), s.format().name(), files, src.count(), rows, valid,
-                rejected, rows == 0 ? 0 : (double) rejected / rows, rules, splits);
+                rejected, rows == 0 ? 0 : (double) rejected / rows, rules, splits, overLength);
 
         boolean tooMany = stats.rejectedFraction() > s.maxRejectedFraction();
         if (!tooMany) {
             JavaRDD<DataRecord> good = outcomes.filter(Outcome::isValid)
                     .sortBy(Outcome::position, true, Math.max(1, outcomes.getNumPartitions()))
                     .map(Outcome::record);
-            DatasetIO.write(spark, good, s.format().kind(), output);
+            DatasetIO.write(spark, good, s.format().kind(), out.toString());
         }
         JavaRDD<Reject> bad = outcomes.filter(o -> !o.isValid()).sortBy(Outcome::position, true, 1).map(Outcome::reject);
         DatasetIO.writeRejects(spark, bad, new Path(out, "_rejected").toString());
@@ -87,13 +103,22 @@ public final class DatasetImporter {
         src.unpersist();
         outcomes.unpersist();
         LOG.info("imported {}", stats.summary());
+        boolean failed = rows == 0 || tooMany;
+        // A failed import leaves a previous dataset alone; its rejects and counts go beside it.
+        Path at = failed && exists(target) ? new Path(target.getParent(), target.getName() + "._failed") : target;
+        try {
+            Fs.replaceDirectory(Fs.of(at), out, at);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move the import into place at " + at + ": " + e.getMessage(), e);
+        }
         if (rows == 0) {
             throw new DataQualityException("no rows in " + files + " (format " + s.format().name() + ")");
         }
         if (tooMany) {
             throw new DataQualityException(String.format("%d of %d rows (%.1f%%) were rejected, more than the allowed %.1f%%;"
-                            + " by rule: %s. The dataset was not written; see %s/_rejected/ and %s/_stats.json", rejected,
-                    rows, 100 * stats.rejectedFraction(), 100 * s.maxRejectedFraction(), rules, output, output));
+                            + " by rule: %s. The dataset was not written%s; see %s/_rejected/ and %s/_stats.json", rejected,
+                    rows, 100 * stats.rejectedFraction(), 100 * s.maxRejectedFraction(), rules,
+                    at.equals(target) ? "" : " (the previous " + output + " is unchanged)", at, at));
         }
         return stats;
     }
@@ -150,11 +175,11 @@ public final class DatasetImporter {
         return s.strip().replaceAll("\\s+", " ");
     }
 
-    private static void deleteIfExists(Path p) {
+    private static boolean exists(Path p) {
         try {
-            Fs.of(p).delete(p, true);
+            return Fs.of(p).exists(p);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear the output " + p + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot check " + p + ": " + e.getMessage(), e);
         }
     }
 }

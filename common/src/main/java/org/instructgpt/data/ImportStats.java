@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * The counts of an import, written to {@code <output>/_stats.json}: source records read, rows they gave, valid rows
- * per split, and rejected rows per rule (duplicates included).
+ * per split, rejected rows per rule (duplicates included), and valid rows kept although longer than the token limits
+ * (by the first field over its limit; stages truncate or drop them).
  */
 public record ImportStats(
         @JsonProperty("kind") String kind,
@@ -27,7 +28,8 @@ public record ImportStats(
         @JsonProperty("rejected") long rejected,
         @JsonProperty("rejected_fraction") double rejectedFraction,
         @JsonProperty("rejected_by_rule") Map<String, Long> rejectedByRule,
-        @JsonProperty("splits") Map<String, Long> splits) {
+        @JsonProperty("splits") Map<String, Long> splits,
+        @JsonProperty("over_length") Map<String, Long> overLength) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
@@ -51,7 +53,8 @@ public record ImportStats(
 
     /** One line for the log. */
     public String summary() {
-        return String.format("%s (%s): %d source records, %d rows, %d valid %s, %d rejected (%.2f%%) %s", kind, format,
-                sourceRecords, rows, valid, splits, rejected, 100 * rejectedFraction, rejectedByRule);
+        return String.format("%s (%s): %d source records, %d rows, %d valid %s, %d rejected (%.2f%%) %s, %d valid rows over"
+                        + " the token limits %s", kind, format, sourceRecords, rows, valid, splits, rejected,
+                100 * rejectedFraction, rejectedByRule, overLength.values().stream().mapToLong(Long::longValue).sum(), overLength);
     }
 }

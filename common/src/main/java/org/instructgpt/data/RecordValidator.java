@@ -15,7 +15,9 @@ import java.util.Map;
 /**
  * The rules every imported row must pass, the same for all input formats. {@link #check} returns the first rule a row
  * breaks, as a {@link Problem} whose reason starts with the rule's name ("empty field", "invalid UTF-8",
- * "K out of range", "inconsistent ranks", "duplicate candidates", "prompt too long", "completion too long").
+ * "K out of range", "inconsistent ranks", "duplicate candidates"). Length is not validity: {@link #overLength} names
+ * the first field longer than the configured token limits, which the import counts and keeps (the training stages
+ * know the model's context and truncate or drop what does not fit).
  */
 public final class RecordValidator implements Serializable {
     private final Limits limits;
@@ -31,37 +33,60 @@ public final class RecordValidator implements Serializable {
     /** The first broken rule, or null if the row is valid. */
     public Problem check(DataRecord r) {
         if (r instanceof Document d) {
-            return text("text", d.text(), -1);
+            return text("text", d.text());
         }
         if (r instanceof Prompt p) {
-            return text("prompt", p.prompt(), limits.maxPromptTokens());
+            return text("prompt", p.prompt());
         }
         if (r instanceof Demonstration d) {
-            return first(text("prompt", d.prompt(), limits.maxPromptTokens()),
-                    () -> text("completion", d.completion(), limits.maxCompletionTokens()));
+            return first(text("prompt", d.prompt()), () -> text("completion", d.completion()));
         }
         Comparison c = (Comparison) r;
-        return first(text("prompt", c.prompt(), limits.maxPromptTokens()), () -> candidates(c.candidates()));
+        return first(text("prompt", c.prompt()), () -> candidates(c.candidates()));
+    }
+
+    /**
+     * The first field of a valid row with more tokens than the limits allow ("prompt over max-prompt-tokens: 612 >
+     * 512"), or null; documents have no limit.
+     */
+    public Problem overLength(DataRecord r) {
+        if (r instanceof Prompt p) {
+            return tokens("prompt", p.prompt(), limits.maxPromptTokens());
+        }
+        if (r instanceof Demonstration d) {
+            return first(tokens("prompt", d.prompt(), limits.maxPromptTokens()),
+                    () -> tokens("completion", d.completion(), limits.maxCompletionTokens()));
+        }
+        if (r instanceof Comparison c) {
+            Problem p = tokens("prompt", c.prompt(), limits.maxPromptTokens());
+            for (int i = 0; p == null && i < c.candidates().size(); i++) {
+                p = tokens("candidates[" + i + "].completion", c.candidates().get(i).completion(), limits.maxCompletionTokens());
+            }
+            return p;
+        }
+        return null;
+    }
+
+    private Problem tokens(String field, String value, int maxTokens) {
+        int n = tokenizer().encode(value).length;
+        if (n <= maxTokens) {
+            return null;
+        }
+        String rule = field.startsWith("prompt") ? "prompt over max-prompt-tokens" : "completion over max-completion-tokens";
+        return new Problem(field, rule + ": " + n + " > " + maxTokens);
     }
 
     private static Problem first(Problem p, java.util.function.Supplier<Problem> next) {
         return p != null ? p : next.get();
     }
 
-    private Problem text(String field, String value, int maxTokens) {
+    private Problem text(String field, String value) {
         if (value == null || value.isBlank()) {
             return new Problem(field, "empty field");
         }
         int bad = invalidUtf16(value);
         if (bad >= 0) {
             return new Problem(field, "invalid UTF-8: undecodable or unpaired character at offset " + bad);
-        }
-        if (maxTokens >= 0) {
-            int n = tokenizer().encode(value).length;
-            if (n > maxTokens) {
-                String rule = field.startsWith("prompt") ? "prompt too long" : "completion too long";
-                return new Problem(field, rule + ": " + n + " tokens > " + maxTokens);
-            }
         }
         return null;
     }
@@ -78,7 +103,7 @@ public final class RecordValidator implements Serializable {
         for (int i = 0; i < k; i++) {
             Candidate c = cs.get(i);
             String f = "candidates[" + i + "].completion";
-            Problem p = text(f, c.completion(), limits.maxCompletionTokens());
+            Problem p = text(f, c.completion());
             if (p != null) {
                 return p;
             }

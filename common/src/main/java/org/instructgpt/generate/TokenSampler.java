@@ -3,7 +3,10 @@ package org.instructgpt.generate;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Chooses one token from a row of logits: greedy, or temperature with optional top-k and top-p (nucleus) filtering. */
+/**
+ * Chooses one token from a row of logits: greedy, or temperature with optional top-k and top-p (nucleus) filtering in
+ * Hugging Face's order (temperature, then top-k, then top-p over the distribution renormalised to the top k).
+ */
 final class TokenSampler {
     private final SamplingConfig cfg;
 
@@ -68,9 +71,13 @@ final class TokenSampler {
         Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
         int keep = topK ? cfg.topK() : v;
         if (topP) {
+            double inTopK = 0;
+            for (int i = 0; i < keep; i++) {
+                inTopK += p[order[i]];
+            }
             double acc = 0;
             for (int i = 0; i < keep; i++) {
-                acc += p[order[i]] / sum;
+                acc += p[order[i]] / inTopK;
                 if (acc >= cfg.topP()) {
                     keep = i + 1;
                     break;

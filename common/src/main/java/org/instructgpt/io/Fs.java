@@ -38,6 +38,41 @@ public final class Fs {
         return new Path(s);
     }
 
+    /**
+     * A hidden sibling of {@code target} to write a new version into before {@link #replaceDirectory} puts it in place,
+     * so the previous version stays whole until the new one is complete.
+     */
+    public static Path stagingSibling(Path target) {
+        return new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
+    }
+
+    /** Puts the complete directory {@code staged} at {@code target}; a previous {@code target} is removed only after. */
+    public static void replaceDirectory(FileSystem fs, Path staged, Path target) throws IOException {
+        Path old = null;
+        if (fs.exists(target)) {
+            old = new Path(target.getParent(), "." + target.getName() + ".old-" + java.util.UUID.randomUUID());
+            if (!fs.rename(target, old)) {
+                throw new IOException("cannot move the previous " + target + " aside");
+            }
+        }
+        if (!fs.rename(staged, target)) {
+            if (old != null) {
+                fs.rename(old, target);
+            }
+            throw new IOException("cannot rename " + staged + " to " + target);
+        }
+        if (old != null) {
+            fs.delete(old, true);
+        }
+    }
+
+    /** Whether one of the two paths is the other or lies inside it (after qualifying both). */
+    public static boolean overlaps(Path a, Path b) {
+        String x = of(a).makeQualified(a).toUri().normalize().toString().replaceAll("/+$", "");
+        String y = of(b).makeQualified(b).toUri().normalize().toString().replaceAll("/+$", "");
+        return x.equals(y) || x.startsWith(y + "/") || y.startsWith(x + "/");
+    }
+
     /** A whole (small) file: configs, tokenizer files, manifests. */
     public static byte[] readAll(FileSystem fs, Path p) throws IOException {
         long len = fs.getFileStatus(p).getLen();

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +38,8 @@ public final class ModelCheckpoint {
     public static final String WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper STRICT_JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** What a checkpoint directory holds. */
     public record Loaded(Gpt2Model model, Optional<Tokenizer> tokenizer, Optional<TrainingState> trainingState,
@@ -119,8 +122,26 @@ public final class ModelCheckpoint {
                 }
             }
         } else if (fs.exists(index)) {
-            JsonNode map = JSON.readTree(Fs.readAll(fs, index)).path("weight_map");
-            map.fields().forEachRemaining(e -> out.put(e.getKey(), new Path(dir, e.getValue().asText())));
+            JsonNode map;
+            try {
+                map = STRICT_JSON.readTree(Fs.readAll(fs, index)).path("weight_map");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IOException(index + " is not a valid index: " + e.getOriginalMessage());
+            }
+            if (!map.isObject() || map.isEmpty()) {
+                throw new IOException(index + " has no weight_map");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String shard = e.getValue().asText("");
+                // A shard is a file of this directory: no path, so an index cannot point anywhere else.
+                if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\")
+                        || shard.startsWith(".")) {
+                    throw new IOException(index + ": tensor '" + e.getKey() + "' names shard '" + e.getValue().asText()
+                            + "', which is not a file name inside " + dir);
+                }
+                out.put(e.getKey(), new Path(dir, shard));
+            }
         } else {
             throw new IOException(dir + " has no " + WEIGHTS + " (only safetensors weights are read; convert "
                     + "pytorch_model.bin with Hugging Face's save_pretrained(safe_serialization=True))");
@@ -149,6 +170,10 @@ public final class ModelCheckpoint {
                     String name = canonicalName(fileName);
                     if (name == null) {
                         continue;
+                    }
+                    if (seen.containsKey(name)) {
+                        throw new IOException(e.getKey() + ": tensor '" + fileName + "' is '" + name
+                                + "' a second time (with and without the 'transformer.' prefix, or in two shards)");
                     }
                     if (!params.has(name)) {
                         throw new IOException(e.getKey() + ": unexpected tensor '" + fileName + "' (not a GPT-2 parameter)");

@@ -42,7 +42,9 @@ public final class SafeTensorsReader implements Closeable {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Duplicate keys are refused: with Jackson's default the last one would silently win.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final long MAX_HEADER = 100L << 20;
 
     private final Path path;
@@ -143,15 +145,15 @@ public final class SafeTensorsReader implements Closeable {
         if (shapeNode == null || !shapeNode.isArray()) {
             throw new SafeTensorsFormatException(where + " has no shape");
         }
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).canConvertToLong()
-                || !offsets.get(1).canConvertToLong()) {
+        if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !isWholeNumber(offsets.get(0))
+                || !isWholeNumber(offsets.get(1))) {
             throw new SafeTensorsFormatException(where + " has no valid data_offsets [begin, end]");
         }
         long[] shape = new long[shapeNode.size()];
         long numel = 1;
         for (int i = 0; i < shape.length; i++) {
             JsonNode d = shapeNode.get(i);
-            if (!d.canConvertToLong() || d.asLong() < 0) {
+            if (!isWholeNumber(d) || d.asLong() < 0) {
                 throw new SafeTensorsFormatException(where + " has an invalid dimension " + d + " in its shape");
             }
             shape[i] = d.asLong();
@@ -172,6 +174,11 @@ public final class SafeTensorsReader implements Closeable {
                     + " bytes) but data_offsets span " + (end - begin) + " bytes");
         }
         return new Info(name, dtype, shape, begin, end);
+    }
+
+    /** An integer literal that fits a long: 2.0, 2.5, "2" and 1e3 are refused (Jackson would convert them). */
+    private static boolean isWholeNumber(JsonNode n) {
+        return n != null && n.isIntegralNumber() && n.canConvertToLong();
     }
 
     public Path path() {

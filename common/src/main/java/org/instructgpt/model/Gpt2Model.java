@@ -113,9 +113,12 @@ public final class Gpt2Model {
         return engine.forward(in, request, mode);
     }
 
-    /** See {@link GptEngine#backward}. */
-    public void backward(double[] dLogProbs, double[] dScalar) {
-        engine.backward(dLogProbs, dScalar);
+    /** See {@link GptEngine#forwardBackward}. */
+    public PassOutput forwardBackward(ModelInput in, PassRequest request, ForwardMode mode, GptEngine.Loss loss) {
+        if (request.scalar() && !scoreHead) {
+            throw new IllegalStateException("this model has no score head");
+        }
+        return engine.forwardBackward(in, request, mode, loss);
     }
 
     /** See {@link GptEngine#decoder}. */

@@ -6,8 +6,10 @@ package org.instructgpt.model;
  * engine once ({@link EngineKind}); heads and losses (LM, reward, value, PPO) are written once, against this
  * interface, and one contract test suite holds both engines to the same numbers.
  *
- * <p>An engine runs one forward/backward at a time: {@link #forward} keeps what {@link #backward} needs, and
- * {@link #backward} adds the gradient into the model's gradient buffer (it never clears it).
+ * <p>An engine runs one pass at a time. Training is one call, {@link #forwardBackward}: the loss sees the forward's
+ * outputs and returns its gradient with respect to them, which the engine back-propagates within the same pass (so
+ * the ND4J engine keeps the whole step in one reused workspace). The gradient is added into the model's gradient
+ * buffer, never cleared.
  */
 public interface GptEngine {
     /** Which engine this is, for logs and benchmark records. */
@@ -20,12 +22,11 @@ public interface GptEngine {
     PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode);
 
     /**
-     * Back-propagates from the last forward: {@code dLogProbs[i]} is d(loss)/d(log-prob of row i's target) and
-     * {@code dScalar[i]} is d(loss)/d(scalar at row i); either may be null (no gradient through that head). Rows are
-     * {@code b * time + t}. The log-prob gradient is the LM loss's and PPO's policy loss's; the scalar one is the
-     * reward and value losses'.
+     * A forward pass, then the backward from the gradient {@code loss} computes from its outputs; returns the
+     * outputs. Rows are {@code b * time + t}. The log-prob gradient is the LM loss's and PPO's policy loss's (per-token
+     * weights); the scalar one is the reward and value losses'.
      */
-    void backward(double[] dLogProbs, double[] dScalar);
+    PassOutput forwardBackward(ModelInput in, PassRequest request, ForwardMode mode, Loss loss);
 
     /**
      * A decoder with a KV cache for {@code batch} sequences of up to {@code capacity} positions. Built once and
@@ -33,4 +34,17 @@ public interface GptEngine {
      * weights) is kept while they are unchanged. One decoder per model is live at a time.
      */
     Decoder decoder(int batch, int capacity);
+
+    /** A loss seen from the pass: its gradient with respect to the pass's outputs. */
+    @FunctionalInterface
+    interface Loss {
+        OutputGradient gradient(PassOutput out);
+    }
+
+    /**
+     * d(loss)/d(outputs): {@code dLogProbs[i]} with respect to the log-prob of row i's target, {@code dScalar[i]} with
+     * respect to the scalar head at row i; either may be null (no gradient through that head).
+     */
+    record OutputGradient(double[] dLogProbs, double[] dScalar) {
+    }
 }

@@ -51,12 +51,12 @@ public final class LanguageModelLoss {
      * per-partition gradients add up to the global mean). The gradient is added to the model's gradient buffer.
      */
     public static double forwardBackward(Gpt2Model model, ModelInput in, Targets targets, double normalizer, ForwardMode mode) {
-        PassOutput out = model.forward(in, PassRequest.logProbs(targets.targets()), mode);
-        double[] dLogProbs = new double[out.logProbs().length];
+        double[] dLogProbs = new double[targets.weights().length];
         for (int i = 0; i < dLogProbs.length; i++) {
             dLogProbs[i] = -targets.weights()[i] / normalizer;
         }
-        model.backward(dLogProbs, null);
+        PassOutput out = model.forwardBackward(in, PassRequest.logProbs(targets.targets()), mode,
+                o -> new GptEngine.OutputGradient(dLogProbs, null));
         return weightedLoss(out, targets) / normalizer;
     }
 

@@ -31,27 +31,45 @@ public final class ScalarHead {
         return scores(model, in, ForwardMode.EVAL);
     }
 
-    /** The score of every sequence; the pass is kept, so {@link #backward} can follow. */
+    /** The score of every sequence, with dropout as {@code mode} says. */
     public static double[] scores(Gpt2Model model, ModelInput in, ForwardMode mode) {
-        double[] all = model.forward(in, PassRequest.scalarHead(), mode).scalar();
+        return atLastTokens(model.forward(in, PassRequest.scalarHead(), mode).scalar(), lastTokenRows(in));
+    }
+
+    /**
+     * Scores every sequence and back-propagates the gradient {@code loss} computes from the scores (one entry per
+     * sequence); returns the scores.
+     */
+    public static double[] forwardBackward(Gpt2Model model, ModelInput in, ForwardMode mode, Loss loss) {
         int[] rows = lastTokenRows(in);
+        double[][] scores = new double[1][];
+        model.forwardBackward(in, PassRequest.scalarHead(), mode, out -> {
+            scores[0] = atLastTokens(out.scalar(), rows);
+            double[] dScores = loss.gradient(scores[0]);
+            if (dScores.length != rows.length) {
+                throw new IllegalArgumentException("need one score gradient per sequence: " + dScores.length + " for "
+                        + rows.length);
+            }
+            double[] dScalar = new double[in.batch() * in.time()];
+            for (int b = 0; b < rows.length; b++) {
+                dScalar[rows[b]] = dScores[b];
+            }
+            return new GptEngine.OutputGradient(null, dScalar);
+        });
+        return scores[0];
+    }
+
+    /** A loss on the sequences' scores, seen as its gradient with respect to them. */
+    @FunctionalInterface
+    public interface Loss {
+        double[] gradient(double[] scores);
+    }
+
+    private static double[] atLastTokens(double[] all, int[] rows) {
         double[] s = new double[rows.length];
         for (int b = 0; b < rows.length; b++) {
             s[b] = all[rows[b]];
         }
         return s;
-    }
-
-    /** Back-propagates d(loss)/d(score) of every sequence through the last {@link #scores} pass. */
-    public static void backward(Gpt2Model model, ModelInput in, double[] dScores) {
-        int[] rows = lastTokenRows(in);
-        if (dScores.length != rows.length) {
-            throw new IllegalArgumentException("need one score gradient per sequence: " + dScores.length + " for " + rows.length);
-        }
-        double[] dScalar = new double[in.batch() * in.time()];
-        for (int b = 0; b < rows.length; b++) {
-            dScalar[rows[b]] = dScores[b];
-        }
-        model.backward(null, dScalar);
     }
 }

@@ -6,7 +6,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.config.Configs;
 import org.instructgpt.data.DataRecord;
-import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetReader;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.ExampleEncoder;
 import org.instructgpt.data.SplitAssigner;
@@ -48,7 +48,10 @@ public final class PretrainStage {
         Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, st.engine());
         model.initialize(st.seed());
 
-        JavaRDD<DataRecord> docs = DatasetIO.readRecords(spark, DatasetKind.PRETRAIN, c.getString("data"));
+        DatasetReader.Checked input = DatasetReader.read(spark, DatasetKind.PRETRAIN, c.getString("data"));
+        String rejectedAt = DatasetReader.writeRejects(spark, input, c.getString("output"), "data");
+        LOG.info("{}{}", input.summary(c.getString("data")), rejectedAt == null ? "" : "; rejects in " + rejectedAt);
+        JavaRDD<DataRecord> docs = input.valid();
         ShardedData<TokenizedExample> train = ShardedData.of(blocks(docs, SplitAssigner.TRAIN, tokSpec, block), st.partitions());
         ShardedData<TokenizedExample> validation = ShardedData.of(blocks(docs, SplitAssigner.VALIDATION, tokSpec, block),
                 st.partitions());
@@ -56,6 +59,7 @@ public final class PretrainStage {
         String output = c.getString("output");
         Provenance prov = Provenance.of("pretrain").input("data", c.getString("data"))
                 .config(root.getConfig("instructgpt").root().unwrapped())
+                .put("input_rows_valid", input.validCount()).put("input_rows_rejected", input.rejectedByReason())
                 .put("train_blocks", train.count()).put("validation_blocks", validation.count());
         LOG.info("{}", Configs.render(root, "instructgpt.pretrain"));
         LOG.info(String.format("pretrain: %s (%,d parameters, %s engine) on %,d blocks of <= %d tokens, %d partitions", cfg,
@@ -69,6 +73,7 @@ public final class PretrainStage {
         } finally {
             train.release();
             validation.release();
+            input.release();
         }
     }
 

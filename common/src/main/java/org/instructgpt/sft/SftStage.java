@@ -7,7 +7,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.config.Configs;
 import org.instructgpt.data.DataRecord;
-import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetReader;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.ExampleEncoder;
 import org.instructgpt.data.SplitAssigner;
@@ -18,6 +18,7 @@ import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.Provenance;
 import org.instructgpt.model.GptConfig;
 import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.train.DataParallelTrainer;
 import org.instructgpt.train.LanguageModelObjective;
@@ -53,15 +54,19 @@ public final class SftStage {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load the base model " + baseDir + ": " + e.getMessage(), e);
         }
-        Tokenizer tok = base.tokenizer().orElseThrow(() ->
-                new IllegalArgumentException("the base model " + baseDir + " has no tokenizer"));
+        Tokenizer tok = base.tokenizer().orElseThrow(() -> new IllegalArgumentException("instructgpt.sft.base: "
+                + c.getString("base") + " has no tokenizer (tokenizer.json, or our " + ByteLevelTokenizer.FILE
+                + ") to encode the demonstrations with; put the model's tokenizer files beside its config.json"));
         GptConfig cfg = base.model().config().withDropout(c.getDouble("dropout"));
         Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, st.engine());
         model.params().flat().assign(base.model().params().flat());
         int maxLength = Math.min(c.getInt("max-length"), cfg.nPositions);
 
         String tokSpec = baseDir.toString();
-        JavaRDD<DataRecord> demos = DatasetIO.readRecords(spark, DatasetKind.DEMONSTRATIONS, c.getString("data"));
+        DatasetReader.Checked input = DatasetReader.read(spark, DatasetKind.DEMONSTRATIONS, c.getString("data"));
+        String rejectedAt = DatasetReader.writeRejects(spark, input, c.getString("output"), "data");
+        LOG.info("{}{}", input.summary(c.getString("data")), rejectedAt == null ? "" : "; rejects in " + rejectedAt);
+        JavaRDD<DataRecord> demos = input.valid();
         ShardedData<TokenizedExample> train = ShardedData.of(encode(demos, SplitAssigner.TRAIN, tokSpec, maxLength), st.partitions());
         ShardedData<TokenizedExample> validation = ShardedData.of(encode(demos, SplitAssigner.VALIDATION, tokSpec, maxLength),
                 st.partitions());
@@ -72,6 +77,7 @@ public final class SftStage {
         long truncated = train.rdd().filter(TokenizedExample::truncated).count();
         Provenance prov = Provenance.of("sft").input("data", c.getString("data")).input("base", baseDir.toString())
                 .config(root.getConfig("instructgpt").root().unwrapped())
+                .put("input_rows_valid", input.validCount()).put("input_rows_rejected", input.rejectedByReason())
                 .put("train_examples", train.count()).put("validation_examples", validation.count())
                 .put("truncated_examples", truncated);
         LOG.info("{}", Configs.render(root, "instructgpt.sft"));
@@ -87,6 +93,7 @@ public final class SftStage {
         } finally {
             train.release();
             validation.release();
+            input.release();
         }
     }
 

@@ -17,6 +17,18 @@ import java.util.Map;
  */
 public final class HuggingFaceTokenizerAdapter implements Tokenizer {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        // DJL probes for CUDA when it first loads and logs "Failed to detect GPU count" on every CPU machine; its
+        // tokenizers never use a GPU. Quieted here, before the first DJL class loads, whatever log configuration the
+        // JVM runs with (ours, Spark's on a cluster). Only where log4j2 is the logging backend.
+        try {
+            org.apache.logging.log4j.core.config.Configurator.setLevel("ai.djl.util.cuda",
+                    org.apache.logging.log4j.Level.ERROR);
+        } catch (NoClassDefFoundError | RuntimeException ignored) {
+            // another backend: its own configuration decides
+        }
+    }
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, byte[]> files;
     private final int vocabSize;

@@ -69,9 +69,8 @@ public final class CheckpointManager {
         Map<String, String> counters = new LinkedHashMap<>();
         counters.put("adamw_steps", Long.toString(t.optimizer().stepCount()));
         try {
-            if (fs.exists(dir)) {
-                fs.delete(dir, true);
-            }
+            // CheckpointDir replaces an existing directory only once the new one is complete (best/ and final/ are
+            // rewritten in place of the old ones, never deleted first).
             ModelCheckpoint.save(fs, dir, t.model(), tok, new TrainingState(t.step(), tensors, counters),
                     prov.put("step", t.step()));
         } catch (IOException e) {

@@ -54,8 +54,8 @@ class ImportValidationTest {
                 row("Q7", cand("a", "2", "b", "3", "c", "3")),                       // 7 best rank not 1
                 row("Q8", cand("a", "1", "b", "1")),                                 // 8 all tied
                 row("Q9", cand("same", "1", "same ", "2")),                          // 9 duplicate candidates
-                row("x".repeat(201), cand("a", "1", "b", "2")),                      // 10 prompt too long
-                row("Q11", cand("a", "1", "b".repeat(101), "2")),                    // 11 completion too long
+                row("x".repeat(201), cand("a", "1", "b", "2")),                      // 10 good, prompt over its limit
+                row("Q11", cand("a", "1", "b".repeat(101), "2")),                    // 11 good, completion over its limit
                 "{\"prompt\": \"Q12\", \"candidates\": [",                           // 12 invalid JSON
                 "{\"prompt\": \"Q13\"}",                                             // 13 missing field
                 row(" Q1 ", cand("other", "1", "answer", "2")),                      // 14 duplicate prompt of row 1
@@ -94,7 +94,7 @@ class ImportValidationTest {
 
     @Test
     void goodRowsComeThroughUntouched() {
-        assertEquals(2, valid.size());
+        assertEquals(4, valid.size(), "rows 1 and 15, and rows 10 and 11 over the token limits");
         DataRecord.Comparison q1 = (DataRecord.Comparison) valid.stream()
                 .filter(r -> ((DataRecord.Comparison) r).prompt().equals("Q1")).findFirst().orElseThrow();
         assertEquals(List.of(new Candidate(" yes", 1), new Candidate(" no", 2)), q1.candidates());
@@ -134,10 +134,13 @@ class ImportValidationTest {
         assertRejected(9, "candidates[1].completion", "duplicate candidates: #0 and #1");
     }
 
+    /** Length is not validity: rows over the token limits are kept and counted, and never count as rejects. */
     @Test
-    void tokenLimits() {
-        assertRejected(10, "prompt", "prompt too long: 201 tokens > 200");
-        assertRejected(11, "candidates[1].completion", "completion too long: 101 tokens > 100");
+    void rowsOverTheTokenLimitsAreKeptAndCounted() {
+        assertTrue(rejects.stream().noneMatch(r -> r.sourceRow() == 10 || r.sourceRow() == 11), rejects.toString());
+        assertTrue(valid.stream().anyMatch(r -> r.key().equals("x".repeat(201))));
+        assertEquals(Map.of("prompt over max-prompt-tokens", 1L, "completion over max-completion-tokens", 1L),
+                stats.overLength());
     }
 
     @Test
@@ -159,10 +162,10 @@ class ImportValidationTest {
         ImportStats written = ImportStats.read(new org.apache.hadoop.fs.Path(dir.resolve("out/_stats.json").toString()));
         assertEquals(stats, written);
         assertEquals(16, written.sourceRecords());
-        assertEquals(2, written.valid());
-        assertEquals(14, written.rejected());
+        assertEquals(4, written.valid());
+        assertEquals(12, written.rejected());
         assertEquals(rejects.size(), written.rejected());
-        assertEquals(Map.of("train", 2L), written.splits());
+        assertEquals(Map.of("train", 4L), written.splits());
         assertEquals(3L, written.rejectedByRule().get("inconsistent ranks"));
         assertEquals(1L, written.rejectedByRule().get("duplicate prompt"));
     }
@@ -172,9 +175,33 @@ class ImportValidationTest {
         Path out = dir.resolve("strict");
         DataQualityException e = assertThrows(DataQualityException.class,
                 () -> ImportFixture.run(input, out, ImportFixture.settings("native", DatasetKind.COMPARISONS, 0.5)));
-        assertTrue(e.getMessage().startsWith("14 of 16 rows (87.5%) were rejected, more than the allowed 50.0%"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("12 of 16 rows (75.0%) were rejected, more than the allowed 50.0%"), e.getMessage());
         assertTrue(Files.exists(out.resolve("_rejected")));
         assertTrue(Files.exists(out.resolve("_stats.json")));
         assertFalse(Files.exists(out.resolve("split=train")));
+    }
+
+    /** A failed import never destroys the previous dataset: its rejects and counts go beside it. */
+    @Test
+    void aFailedImportLeavesThePreviousDatasetWhole() throws Exception {
+        Path out = dir.resolve("kept");
+        ImportFixture.run(input, out, ImportFixture.settings("native", DatasetKind.COMPARISONS, 1.0));
+        List<DataRecord> before = ImportFixture.train(out, DatasetKind.COMPARISONS);
+        DataQualityException e = assertThrows(DataQualityException.class,
+                () -> ImportFixture.run(input, out, ImportFixture.settings("native", DatasetKind.COMPARISONS, 0.1)));
+        assertTrue(e.getMessage().contains("previous") && e.getMessage().contains("kept._failed"), e.getMessage());
+        assertEquals(before, ImportFixture.train(out, DatasetKind.COMPARISONS));
+        assertTrue(Files.exists(dir.resolve("kept._failed/_rejected")));
+        try (var siblings = Files.list(dir)) {
+            assertTrue(siblings.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no staging left behind");
+        }
+    }
+
+    @Test
+    void anOutputOverlappingAnInputIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ImportFixture.run(dir, dir.resolve("inside"), ImportFixture.settings("native", DatasetKind.COMPARISONS, 1.0)));
+        assertTrue(e.getMessage().contains("overlaps the input"), e.getMessage());
+        assertTrue(Files.exists(input), "the input is untouched");
     }
 }

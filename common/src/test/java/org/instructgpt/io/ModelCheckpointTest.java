@@ -88,6 +88,41 @@ class ModelCheckpointTest {
     }
 
     @Test
+    void refusesShardsOutsideTheDirectoryAndTensorsGivenTwice() throws IOException {
+        Gpt2Model ref = ModelCheckpoint.load(fs, Fixtures.tinyGpt2(), DataType.FLOAT).model();
+        java.nio.file.Path config = tmp.getFileSystem().getPath(Fixtures.tinyGpt2().toUri().getPath(), "config.json");
+        Path sharded = dir("sharded");
+        fs.mkdirs(sharded);
+        Files.copy(config, tmp.resolve("sharded/config.json"));
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (String name : ref.params().names()) {
+            w.add(name, ref.params().get(name));
+        }
+        w.write(fs, new Path(tmp.resolve("outside.safetensors").toUri()));
+        StringBuilder index = new StringBuilder("{\"weight_map\":{");
+        for (String name : ref.params().names()) {
+            index.append('"').append(name).append("\":\"../outside.safetensors\",");
+        }
+        index.setLength(index.length() - 1);
+        Files.writeString(tmp.resolve("sharded/model.safetensors.index.json"), index + "}}");
+        IOException e = assertThrows(IOException.class, () -> ModelCheckpoint.load(fs, sharded, DataType.FLOAT));
+        assertTrue(e.getMessage().contains("'../outside.safetensors'") && e.getMessage().contains("not a file name inside"),
+                e.getMessage());
+
+        Path twice = dir("twice");
+        fs.mkdirs(twice);
+        Files.copy(config, tmp.resolve("twice/config.json"));
+        SafeTensorsWriter both = new SafeTensorsWriter();
+        for (String name : ref.params().names()) {
+            both.add(name, ref.params().get(name));
+        }
+        both.add("wte.weight", ref.params().get(Gpt2Layout.WTE));
+        both.write(fs, new Path(twice, "model.safetensors"));
+        e = assertThrows(IOException.class, () -> ModelCheckpoint.load(fs, twice, DataType.FLOAT));
+        assertTrue(e.getMessage().contains("a second time"), e.getMessage());
+    }
+
+    @Test
     void refusesTruncatedAlteredOrIncompleteCheckpoints() throws IOException {
         Gpt2Model m = ModelCheckpoint.load(fs, Fixtures.tinyGpt2(), DataType.FLOAT).model();
         TrainingState state = new TrainingState(17, Map.of("adam.m", Nd4j.ones(DataType.FLOAT, 5)), Map.of("rng", "123"));

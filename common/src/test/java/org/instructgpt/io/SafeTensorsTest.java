@@ -99,6 +99,15 @@ class SafeTensorsTest {
         assertTrue(m.contains("larger than the file"), m);
         m = refuse(craft("json.st", "{not json", 0, -1));
         assertTrue(m.contains("json.st") && m.contains("JSON"), m);
+        m = refuse(craft("fractional-shape.st", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", 8, -1));
+        assertTrue(m.contains("'w'") && m.contains("invalid dimension"), m);
+        m = refuse(craft("float-shape.st", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2.0],\"data_offsets\":[0,8]}}", 8, -1));
+        assertTrue(m.contains("invalid dimension"), m);
+        m = refuse(craft("fractional-offset.st", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8.5]}}", 8, -1));
+        assertTrue(m.contains("'w'") && m.contains("data_offsets"), m);
+        m = refuse(craft("duplicate.st", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8, -1));
+        assertTrue(m.contains("duplicate.st") && m.contains("Duplicate field 'w'"), m);
         Files.write(tmp.resolve("short.st"), new byte[]{1, 2, 3});
         m = refuse(path("short.st"));
         assertTrue(m.contains("too short"), m);

@@ -85,8 +85,8 @@ class EngineContractTest {
         PassRequest request = PassRequest.logProbs(targets).atTemperature(0.7).withEntropy().withScalar();
         PassOutput[] out = new PassOutput[2];
         for (int k = 0; k < 2; k++) {
-            out[k] = m[k].forward(in, request, ForwardMode.train(7));
-            m[k].backward(dLogProbs, dScalar);
+            out[k] = m[k].forwardBackward(in, request, ForwardMode.train(7),
+                    o -> new GptEngine.OutputGradient(dLogProbs, dScalar));
         }
         assertTrue(relativeError(out[1].logProbs(), out[0].logProbs()) < 1e-5, "log-probs");
         // The entropy is a difference of two sums over the vocabulary: float rounding shows at 2e-5 of its largest.
@@ -110,8 +110,7 @@ class EngineContractTest {
         ModelInput in = EngineFixtures.paddedInput(cfg, 3, 19);
         double[][] scores = new double[2][];
         for (int k = 0; k < 2; k++) {
-            scores[k] = ScalarHead.scores(m[k], in, ForwardMode.EVAL);
-            ScalarHead.backward(m[k], in, new double[]{0.7, -1.3, 0.4});
+            scores[k] = ScalarHead.forwardBackward(m[k], in, ForwardMode.EVAL, s2 -> new double[]{0.7, -1.3, 0.4});
         }
         assertTrue(relativeError(scores[1], scores[0]) < 1e-5, "scores");
         assertGradientsMatch(m, tolerance(s));

@@ -3,6 +3,7 @@ package org.instructgpt.train;
 import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.Provenance;
+import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,10 +32,12 @@ class TrainingLoopTest {
         DataParallelTrainerTest.data();
     }
 
+    /** With dropout on, so a resumed run must also draw the masks of an uninterrupted one. */
     private static DataParallelTrainer<TokenizedExample> trainer() {
+        Gpt2Model m = Gpt2Model.create(DataParallelTrainerTest.CFG.withDropout(0.1), DataType.FLOAT, false);
+        m.initialize(5);
         return new DataParallelTrainer<>(DataParallelTrainerTest.sc, DataParallelTrainerTest.data,
-                new LanguageModelObjective(ByteLevelTokenizer.PAD), DataParallelTrainerTest.freshModel(),
-                DataParallelTrainerTest.OPT.withSteps(4), 21);
+                new LanguageModelObjective(ByteLevelTokenizer.PAD), m, DataParallelTrainerTest.OPT.withSteps(4), 21);
     }
 
     private TrainingLoop.Summary run(DataParallelTrainer<TokenizedExample> t, String out, long steps, boolean resume) {
@@ -56,9 +60,12 @@ class TrainingLoopTest {
         DataParallelTrainer<TokenizedExample> resumed = trainer();
         run(resumed, "parts", 4, true);
 
+        // All of the state: step, parameters, both moments, the optimizer's step count.
         assertEquals(4, resumed.step());
         assertArrayEquals(whole.model().params().flat().toFloatVector(), resumed.model().params().flat().toFloatVector());
+        assertArrayEquals(whole.optimizer().firstMoment().toFloatVector(), resumed.optimizer().firstMoment().toFloatVector());
         assertArrayEquals(whole.optimizer().secondMoment().toFloatVector(), resumed.optimizer().secondMoment().toFloatVector());
+        assertEquals(whole.optimizer().stepCount(), resumed.optimizer().stepCount());
         List<String> lines = Files.readAllLines(dir.resolve("parts/metrics.jsonl"));
         assertEquals(Files.readAllLines(dir.resolve("whole/metrics.jsonl")).size(), lines.size());
         assertTrue(lines.stream().filter(l -> l.contains("\"kind\":\"train\"")).count() == 4, lines.toString());
@@ -75,6 +82,52 @@ class TrainingLoopTest {
         assertEquals(4, fin.trainingState().orElseThrow().step());
         assertArrayEquals(whole.model().params().flat().toFloatVector(), fin.model().params().flat().toFloatVector());
         assertTrue(Files.exists(dir.resolve("whole/best/model.safetensors")));
+    }
+
+    /** best/ and final/ are replaced only by a complete new version: a write that fails leaves the previous one. */
+    @Test
+    void aFailedRewriteOfANamedCheckpointKeepsThePreviousOne() {
+        DataParallelTrainer<TokenizedExample> t = trainer();
+        CheckpointManager cm = new CheckpointManager(dir.resolve("named").toString(), 2);
+        cm.saveNamed("best", t, new ByteLevelTokenizer(), Provenance.of("test"));
+        t.runStep();
+        ByteLevelTokenizer real = new ByteLevelTokenizer();
+        // A write that fails half-way: the tokenizer's files cannot be produced.
+        org.instructgpt.tokenizer.Tokenizer broken = new org.instructgpt.tokenizer.Tokenizer() {
+            public int[] encode(String text) {
+                return real.encode(text);
+            }
+
+            public String decode(int[] ids) {
+                return real.decode(ids);
+            }
+
+            public int vocabSize() {
+                return real.vocabSize();
+            }
+
+            public int bosId() {
+                return real.bosId();
+            }
+
+            public int eosId() {
+                return real.eosId();
+            }
+
+            public int padId() {
+                return real.padId();
+            }
+
+            public java.util.Map<String, byte[]> files() {
+                throw new IllegalStateException("disk full");
+            }
+        };
+        assertThrows(RuntimeException.class, () -> cm.saveNamed("best", t, broken, Provenance.of("test")));
+        org.apache.hadoop.fs.Path best = new org.apache.hadoop.fs.Path(dir.resolve("named/best").toString());
+        ModelCheckpoint.Loaded kept = assertDoesNotThrow(() -> ModelCheckpoint.load(org.instructgpt.io.Fs.of(best), best,
+                DataType.FLOAT));
+        assertTrue(kept.verified());
+        assertEquals(0, kept.trainingState().orElseThrow().step());
     }
 
     @Test

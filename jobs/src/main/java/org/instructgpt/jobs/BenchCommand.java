@@ -8,11 +8,15 @@ import org.instructgpt.bench.TrainerBenchmark;
 import org.instructgpt.bench.TimeToLossBenchmark;
 import org.instructgpt.config.Configs;
 import org.instructgpt.model.cpu.VectorSupport;
+import org.instructgpt.model.EngineKind;
 import org.instructgpt.model.GptConfig;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Prints training and generation throughput for configs S and M and the share of sgemm peak reached. */
@@ -51,14 +55,30 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("sgemm peak (%dx%d, median of 7): %.1f GFLOP/s (ND4J/OpenBLAS %.1f, HeapGemm on arrays %.1f)%n",
                 n, n, peak, nd4j, heap);
         int replicas = b.getInt("replicas");
-        System.out.printf("fused kernels: %s; data-parallel replicas: %d (%% of peak against %d x the one-core peak)%n",
-                VectorSupport.available() ? "on" : "off", replicas, replicas);
+        System.out.printf("array engine: %s; data-parallel replicas: %d (%% of peak against %d x the one-core peak)%n",
+                VectorSupport.available() ? "available" : "unavailable (" + VectorSupport.describe() + ")", replicas, replicas);
+        EngineKind engine = EngineKind.parse(b.getString("engine"));
+        DataType dtype = DataType.valueOf(b.getString("precision").toUpperCase(java.util.Locale.ROOT));
+        System.out.printf("engine: %s (%s), %s%n", engine, engine.resolve(dtype), dtype);
         System.out.printf("%-6s %14s %12s %12s %16s %8s%n", "config", "train tok/s", "GFLOP/tok", "% of peak", "generate tok/s", "loss");
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("engine", engine.resolve(dtype).toString());
+        json.put("replicas", replicas);
+        json.put("sgemm_nd4j", nd4j);
+        json.put("sgemm_heapgemm", heap);
         for (String name : b.getStringList("configs")) {
             ModelBenchmark.Result r = ModelBenchmark.run(ModelBenchmark.Shape.named(name), replicas, b.getInt("warmup"),
-                    b.getInt("repetitions"), peak * replicas, c.getLong("instructgpt.seed"));
+                    b.getInt("repetitions"), peak * replicas, c.getLong("instructgpt.seed"), engine, dtype);
             System.out.printf("%-6s %14.0f %12.4f %11.1f%% %16.0f %8.3f%n", name, r.trainTokensPerSec(), r.trainFlopsPerToken() / 1e9,
                     100 * r.peakShare(), r.generateTokensPerSec(), r.loss());
+            json.put(name, Map.of("train", r.trainTokensPerSec(), "generate", r.generateTokensPerSec(),
+                    "flops_per_token", r.trainFlopsPerToken(), "loss", r.loss()));
+        }
+        // One machine-readable line for bench/compare.py.
+        try {
+            System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
         return 0;
     }
@@ -72,8 +92,8 @@ public final class BenchCommand implements Callable<Integer> {
         int warmup = b.getInt("warmup");
         int steps = b.getInt("steps");
         long seed = c.getLong("instructgpt.seed");
-        System.out.printf("config %s, batch %d x %d tokens, micro-batch %d, fused kernels %s%n", b.getString("config"), batch,
-                cfg.nPositions, micro, VectorSupport.available() ? "on" : "off");
+        System.out.printf("config %s, batch %d x %d tokens, micro-batch %d, array engine %s%n", b.getString("config"), batch,
+                cfg.nPositions, micro, VectorSupport.available() ? "available" : "unavailable");
         System.out.printf("%-24s %12s %14s %12s%n", "trainer", "tok/s", "Spark share", "step s");
         TrainerBenchmark.Result plain = TrainerBenchmark.plain(cfg, batch, micro, warmup, steps, seed);
         System.out.printf("%-24s %12.0f %13s %12.2f%n", "plain, one process", plain.tokensPerSecond(), "-", plain.stepSeconds());

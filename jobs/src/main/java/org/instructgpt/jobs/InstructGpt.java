@@ -11,12 +11,21 @@ public final class InstructGpt implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "print the stack trace of a failure (errors are otherwise one line)")
+    boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new InstructGpt()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a failure is one line and exit code 1, the stack trace with --verbose. */
+    static CommandLine commandLine() {
+        return new CommandLine(new InstructGpt()).setExecutionExceptionHandler(new ErrorReport());
     }
 }

@@ -22,7 +22,7 @@ class InstructGptCommandTest {
     @Test
     void helpListsTheSubcommands() {
         StringWriter out = new StringWriter();
-        CommandLine cl = new CommandLine(new InstructGpt());
+        CommandLine cl = InstructGpt.commandLine();
         cl.setOut(new PrintWriter(out));
         assertEquals(0, cl.execute("--help"));
         assertTrue(out.toString().contains("generate") && out.toString().contains("bench"), out.toString());
@@ -31,7 +31,7 @@ class InstructGptCommandTest {
     @Test
     void generateWritesOneJsonLinePerPromptFromTheEmbeddedModel() throws Exception {
         Path output = tmp.resolve("gen.jsonl");
-        int code = new CommandLine(new InstructGpt()).execute("generate",
+        int code = InstructGpt.commandLine().execute("generate",
                 "--set", "instructgpt.generate.output=\"" + output.toUri() + "\"",
                 "--set", "instructgpt.generate.max-new-tokens=5",
                 "--set", "instructgpt.generate.token-ids=[[1,2,3],[4,5,6,7]]");
@@ -48,11 +48,38 @@ class InstructGptCommandTest {
     @Test
     void aBadSettingFailsWithAMessage() {
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new InstructGpt());
+        CommandLine cl = InstructGpt.commandLine();
         cl.setErr(new PrintWriter(err));
         int code = cl.execute("generate", "--set", "instructgpt.generate.top-p=0");
         assertTrue(code != 0);
         assertTrue(err.toString().contains("top-p"), err.toString());
+    }
+
+    /** A missing checkpoint or a bad option ends in one line naming it, a non-zero exit, and no stack trace. */
+    @Test
+    void userErrorsAreOneLineWithoutAStackTraceUnlessVerbose() {
+        String missing = tmp.resolve("no-such-checkpoint").toString();
+        StringWriter err = new StringWriter();
+        CommandLine cl = InstructGpt.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("generate", "--set", "instructgpt.generate.checkpoint=\"" + missing + "\"");
+        assertEquals(1, code);
+        String[] lines = err.toString().strip().split("\n");
+        assertEquals(1, lines.length, err.toString());
+        assertTrue(lines[0].startsWith("instructgpt generate: ") && lines[0].contains(missing), lines[0]);
+        assertTrue(lines[0].contains("does not exist"), lines[0]);
+
+        StringWriter verbose = new StringWriter();
+        CommandLine v = InstructGpt.commandLine();
+        v.setErr(new PrintWriter(verbose));
+        assertEquals(1, v.execute("--verbose", "generate", "--set", "instructgpt.generate.checkpoint=\"" + missing + "\""));
+        assertTrue(verbose.toString().contains("\tat org.instructgpt."), "--verbose prints the stack trace");
+
+        StringWriter bad = new StringWriter();
+        CommandLine b = InstructGpt.commandLine();
+        b.setErr(new PrintWriter(bad));
+        assertTrue(b.execute("sft", "--no-such-option") != 0);
+        assertTrue(bad.toString().contains("--no-such-option") && !bad.toString().contains("\tat "), bad.toString());
     }
 
     @Test
@@ -61,7 +88,7 @@ class InstructGptCommandTest {
         Files.writeString(in, "{\"chosen\": \"\\n\\nHuman: Hi\\n\\nAssistant: Hello\", \"rejected\": \"\\n\\nHuman: Hi\\n\\nAssistant: Go\"}\n"
                 + "{\"chosen\": 3}\n");
         Path out = tmp.resolve("comparisons");
-        int code = new CommandLine(new InstructGpt()).execute("import", "--format", "hh", "--input", in.toString(),
+        int code = InstructGpt.commandLine().execute("import", "--format", "hh", "--input", in.toString(),
                 "--output", out.toString(), "--set", "instructgpt.data.max-rejected-fraction=0.5");
         assertEquals(0, code);
         assertTrue(Files.isDirectory(out.resolve("split=train")));
@@ -75,7 +102,7 @@ class InstructGptCommandTest {
     @Test
     void pipelineRunsEveryStageOnATinyWorld() throws Exception {
         String out = tmp.resolve("runs").toString();
-        int code = new CommandLine(new InstructGpt()).execute("pipeline",
+        int code = InstructGpt.commandLine().execute("pipeline",
                 "--set", "instructgpt.world.output=\"" + out + "/world\"",
                 "--set", "instructgpt.world.scale=0.05",
                 "--set", "instructgpt.world.customers=40",

@@ -44,9 +44,11 @@ public final class ArrayEngine implements GptEngine {
     private final float eps;
     private final ArrayLayout at;
     private final ArrayAttention attention;
-    private final float[] p;
-    private final float[] g;
-    private final float[] gradScratch;
+    // The parameters, their gradient and a scratch copy, allocated at the first pass: a model that is only loaded,
+    // copied or saved (a base checkpoint, a driver's copy) never holds them.
+    private float[] p;
+    private float[] g;
+    private float[] gradScratch;
     private final ArrayActivations act;
     // The last forward's input and head state.
     private ModelInput input;
@@ -68,9 +70,6 @@ public final class ArrayEngine implements GptEngine {
         if (size >= Integer.MAX_VALUE) {
             throw new IllegalArgumentException("the array engine holds at most 2^31 parameters; this model has " + size);
         }
-        p = new float[(int) size];
-        g = new float[(int) size];
-        gradScratch = new float[(int) size];
         act = new ArrayActivations(cfg);
     }
 
@@ -107,10 +106,14 @@ public final class ArrayEngine implements GptEngine {
     }
 
     @Override
-    public void backward(double[] dLogProbs, double[] dScalar) {
-        if (input == null) {
-            throw new IllegalStateException("backward without a forward pass");
-        }
+    public PassOutput forwardBackward(ModelInput in, PassRequest request, ForwardMode mode, Loss loss) {
+        PassOutput out = forward(in, request, mode);
+        OutputGradient d = loss.gradient(out);
+        backward(d.dLogProbs(), d.dScalar());
+        return out;
+    }
+
+    private void backward(double[] dLogProbs, double[] dScalar) {
         int n = input.batch() * input.time();
         Arrays.fill(g, 0f);
         float[] dhF = act.rowsC;
@@ -158,6 +161,12 @@ public final class ArrayEngine implements GptEngine {
     }
 
     private void readParameters() {
+        if (p == null) {
+            int size = (int) model.params().size();
+            p = new float[size];
+            g = new float[size];
+            gradScratch = new float[size];
+        }
         FloatBuffer src = VectorMath.bytes(model.params().flat()).asFloatBuffer();
         src.get(0, p);
     }

@@ -11,6 +11,7 @@ import org.instructgpt.model.GptEngine;
 import org.instructgpt.model.ModelInput;
 import org.instructgpt.model.PassOutput;
 import org.instructgpt.model.PassRequest;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -54,6 +55,30 @@ public final class Nd4jEngine implements GptEngine {
 
     @Override
     public PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode) {
+        // Each pass's activations live in a workspace whose memory is learned on the first pass and reused after
+        // (fresh off-heap allocations cost more than the arithmetic on them); nothing allocated in it outlives the pass.
+        try (MemoryWorkspace ignored = Workspaces.open("nd4j-pass")) {
+            return heads(in, request, mode);
+        } finally {
+            hidden = null;
+            head = null;
+        }
+    }
+
+    @Override
+    public PassOutput forwardBackward(ModelInput in, PassRequest request, ForwardMode mode, Loss loss) {
+        try (MemoryWorkspace ignored = Workspaces.open("nd4j-pass")) {
+            PassOutput out = heads(in, request, mode);
+            OutputGradient d = loss.gradient(out);
+            backward(d.dLogProbs(), d.dScalar());
+            return out;
+        } finally {
+            hidden = null;
+            head = null;
+        }
+    }
+
+    private PassOutput heads(ModelInput in, PassRequest request, ForwardMode mode) {
         int n = in.batch() * in.time();
         hidden = transformer(in, null, mode);
         input = in;
@@ -70,11 +95,7 @@ public final class Nd4jEngine implements GptEngine {
         return new PassOutput(logProbs, entropy, scalar);
     }
 
-    @Override
-    public void backward(double[] dLogProbs, double[] dScalar) {
-        if (hidden == null) {
-            throw new IllegalStateException("backward without a forward pass");
-        }
+    private void backward(double[] dLogProbs, double[] dScalar) {
         INDArray dHidden = Nd4j.zeros(hidden.dataType(), hidden.shape());
         if (dLogProbs != null) {
             if (head == null) {
@@ -96,8 +117,6 @@ public final class Nd4jEngine implements GptEngine {
         dx = embDropout.backward(dx);
         RowScatter.addRows(grads.get(Gpt2Layout.WTE), input.ids(), dx);
         RowScatter.addRows(grads.get(Gpt2Layout.WPE), input.positions(), dx);
-        hidden = null;
-        head = null;
     }
 
     @Override

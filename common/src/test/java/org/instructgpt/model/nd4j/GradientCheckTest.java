@@ -5,6 +5,7 @@ import org.instructgpt.model.FlatParameters;
 import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.GptConfig;
+import org.instructgpt.model.GptEngine;
 import org.instructgpt.model.LanguageModelLoss;
 import org.instructgpt.model.ModelInput;
 import org.instructgpt.model.PassOutput;
@@ -127,8 +128,11 @@ class GradientCheckTest {
             return l;
         };
         checkAllParameters(m, () -> {
-            double l = loss.get();
-            m.backward(wLogProb, wScalar);
+            PassOutput o = m.forwardBackward(in, request, mode, x -> new GptEngine.OutputGradient(wLogProb, wScalar));
+            double l = 0;
+            for (int i = 0; i < n; i++) {
+                l += wLogProb[i] * o.logProbs()[i] + wScalar[i] * o.scalar()[i];
+            }
             return l;
         }, loss);
     }
@@ -143,9 +147,8 @@ class GradientCheckTest {
             return coef[0] * s[0] + coef[1] * s[1];
         };
         checkAllParameters(m, () -> {
-            double l = loss.get();
-            ScalarHead.backward(m, in, coef);
-            return l;
+            double[] s = ScalarHead.forwardBackward(m, in, ForwardMode.EVAL, scores -> coef);
+            return coef[0] * s[0] + coef[1] * s[1];
         }, loss);
     }
 

@@ -1,0 +1,87 @@
+package org.instructgpt.sft;
+
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.Fixtures;
+import org.instructgpt.SparkTestSession;
+import org.instructgpt.config.Configs;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.SafeTensorsWriter;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.train.TrainingLoop;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * SFT from a directory laid out as Hugging Face saves a GPT-2: config.json without a pad token, model.safetensors and
+ * GPT-2's real tokenizer files (50,257 tokens, no pad token), as a user starting from their own checkpoint has.
+ */
+class SftFromHuggingFaceTest {
+    @TempDir
+    java.nio.file.Path tmp;
+
+    @Test
+    void fineTunesAGpt2WithoutAPadToken() throws Exception {
+        SparkSession spark = SparkTestSession.get();
+        GptConfig cfg = GptConfig.of(50257, 64, 16, 1, 2).with("bos_token_id", 50256).with("eos_token_id", 50256)
+                .with("pad_token_id", null);
+        assertEquals(-1, cfg.padTokenId);
+        java.nio.file.Path base = tmp.resolve("gpt2");
+        Files.createDirectories(base);
+        Files.writeString(base.resolve("config.json"), cfg.toJson());
+        Gpt2Model init = Gpt2Model.create(cfg, DataType.FLOAT, false);
+        init.initialize(3);
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        for (String name : init.params().names()) {
+            w.add(name, init.params().get(name));
+        }
+        FileSystem fs = Fixtures.localFs();
+        w.write(fs, new Path(base.resolve("model.safetensors").toUri()));
+        java.nio.file.Path tokenizer = java.nio.file.Path.of(Fixtures.resource("data/gpt2-tokenizer").toUri());
+        try (var files = Files.list(tokenizer)) {
+            for (java.nio.file.Path f : files.toList()) {
+                Files.copy(f, base.resolve(f.getFileName()));
+            }
+        }
+
+        List<DataRecord> demos = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            demos.add(new DataRecord.Demonstration("p" + i, "Question " + i + ": what is " + i + " plus one?",
+                    " It is " + (i + 1) + ".", "u" + i, null, i < 10 ? "train" : "validation"));
+        }
+        String data = tmp.resolve("demos").toString();
+        DatasetIO.write(spark, demos, DatasetKind.DEMONSTRATIONS, data);
+        String out = tmp.resolve("sft").toString();
+        TrainingLoop.Summary s = SftStage.run(spark, Configs.load(null, List.of(
+                "instructgpt.sft.base=\"" + base + "\"",
+                "instructgpt.sft.data=\"" + data + "\"",
+                "instructgpt.sft.output=\"" + out + "\"",
+                "instructgpt.sft.epochs=2",
+                "instructgpt.sft.max-length=32",
+                "instructgpt.sft.optimizer.batch-size=4",
+                "instructgpt.sft.optimizer.micro-batch=2")));
+        assertEquals(6, s.steps());
+        assertTrue(Double.isFinite(s.finalLoss()) && s.finalLoss() > 0, "loss " + s.finalLoss());
+        Path fin = new Path(tmp.resolve("sft/final").toUri());
+        ModelCheckpoint.Loaded tuned = ModelCheckpoint.load(fs, fin, DataType.FLOAT);
+        assertTrue(tuned.verified());
+        assertEquals(50257, tuned.tokenizer().orElseThrow().vocabSize());
+        assertEquals(-1, tuned.tokenizer().orElseThrow().padId(), "GPT-2's tokenizer has no pad token");
+        assertTrue(Files.exists(tmp.resolve("sft/final/tokenizer.json")));
+        double moved = tuned.model().params().flat().sub(init.params().flat()).amaxNumber().doubleValue();
+        assertTrue(moved > 0, "the parameters were trained");
+    }
+}
