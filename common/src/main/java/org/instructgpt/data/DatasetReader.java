@@ -22,6 +22,7 @@ import java.util.TreeMap;
  * disappears without a trace (datasets written by other tools may carry nulls the schema does not forbid).
  */
 public final class DatasetReader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatasetReader.class);
     private static final Set<String> SPLITS = Set.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION);
 
     private DatasetReader() {
@@ -104,6 +105,17 @@ public final class DatasetReader {
     private static Reject reject(String file, long row, String field, String reason, Row r) {
         String record = r.toString();
         return new Reject(file, row, field, reason, record.length() > 2000 ? record.substring(0, 2000) + "..." : record);
+    }
+
+    /**
+     * A stage's input: read and checked, the rejects (if any) written to {@code <stage output>/_rejected/data}, the
+     * counts logged.
+     */
+    public static Checked forStage(SparkSession spark, DatasetKind kind, String data, String stageOutput) {
+        Checked c = read(spark, kind, data);
+        String at = writeRejects(spark, c, stageOutput, "data");
+        LOG.info("{}{}", c.summary(data), at == null ? "" : "; rejects in " + at);
+        return c;
     }
 
     /** Writes the rejects beside a stage's output, when there are any; returns where (or null). */

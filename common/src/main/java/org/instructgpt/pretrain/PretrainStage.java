@@ -48,9 +48,8 @@ public final class PretrainStage {
         Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, st.engine());
         model.initialize(st.seed());
 
-        DatasetReader.Checked input = DatasetReader.read(spark, DatasetKind.PRETRAIN, c.getString("data"));
-        String rejectedAt = DatasetReader.writeRejects(spark, input, c.getString("output"), "data");
-        LOG.info("{}{}", input.summary(c.getString("data")), rejectedAt == null ? "" : "; rejects in " + rejectedAt);
+        DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.PRETRAIN, c.getString("data"),
+                c.getString("output"));
         JavaRDD<DataRecord> docs = input.valid();
         ShardedData<TokenizedExample> train = ShardedData.of(blocks(docs, SplitAssigner.TRAIN, tokSpec, block), st.partitions());
         ShardedData<TokenizedExample> validation = ShardedData.of(blocks(docs, SplitAssigner.VALIDATION, tokSpec, block),

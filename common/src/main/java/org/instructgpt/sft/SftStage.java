@@ -63,9 +63,8 @@ public final class SftStage {
         int maxLength = Math.min(c.getInt("max-length"), cfg.nPositions);
 
         String tokSpec = baseDir.toString();
-        DatasetReader.Checked input = DatasetReader.read(spark, DatasetKind.DEMONSTRATIONS, c.getString("data"));
-        String rejectedAt = DatasetReader.writeRejects(spark, input, c.getString("output"), "data");
-        LOG.info("{}{}", input.summary(c.getString("data")), rejectedAt == null ? "" : "; rejects in " + rejectedAt);
+        DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.DEMONSTRATIONS, c.getString("data"),
+                c.getString("output"));
         JavaRDD<DataRecord> demos = input.valid();
         ShardedData<TokenizedExample> train = ShardedData.of(encode(demos, SplitAssigner.TRAIN, tokSpec, maxLength), st.partitions());
         ShardedData<TokenizedExample> validation = ShardedData.of(encode(demos, SplitAssigner.VALIDATION, tokSpec, maxLength),

@@ -33,7 +33,9 @@ class EngineContractTest {
                 // head dim 10, 3 rows of 19: every product in the scalar column path and the 1-row tiles
                 Arguments.of(s, GptConfig.of(37, 24, 40, 2, 4), 3, 19),
                 // head dim 32, inner 256: whole panels, 8-row tiles and remainders (2 x 43 rows)
-                Arguments.of(s, GptConfig.of(64, 48, 64, 2, 2), 2, 43)));
+                Arguments.of(s, GptConfig.of(64, 48, 64, 2, 2), 2, 43),
+                // head dim 8 (below one vector) and 5 heads
+                Arguments.of(s, GptConfig.of(37, 24, 40, 2, 5), 3, 19)));
     }
 
     @Test
