@@ -50,7 +50,7 @@ final class ArrayActivations {
         if (largest >= Integer.MAX_VALUE || 4 * floats >= heapBytes / 2) {
             throw new IllegalArgumentException(String.format("a micro-batch of %d x %d tokens needs %.1f GB of activations "
                     + "on the array engine, more than half the JVM's heap (%.1f GB): lower the micro-batch, raise -Xmx, or "
-                    + "set instructgpt.engine=nd4j", b, t, 4.0 * floats / 1e9, heapBytes / 1e9));
+                    + "set instructgpt.train.engine = nd4j", b, t, 4.0 * floats / 1e9, heapBytes / 1e9));
         }
         rows = (int) Math.max(n, rows);
         attnSize = (int) Math.max(attn, attnSize);

@@ -47,7 +47,7 @@ class ArrayEngineTest {
         ModelInput big = ModelInput.of(new int[64][1024]);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> LanguageModelLoss.loss(m, big, LanguageModelLoss.shifted(big, null), 1.0));
-        assertTrue(e.getMessage().contains("instructgpt.engine=nd4j"), e.getMessage());
+        assertTrue(e.getMessage().contains("instructgpt.train.engine = nd4j"), e.getMessage());
     }
 
     /**
