@@ -146,6 +146,12 @@ public final class GptConfig {
         return new GptConfig(copy);
     }
 
+    /** A numeric field we do not interpret ourselves (such as the reward model's bias), or the fallback. */
+    public double number(String field, double fallback) {
+        JsonNode n = raw.get(field);
+        return n != null && n.isNumber() ? n.asDouble() : fallback;
+    }
+
     public String architecture() {
         return raw.path("architectures").path(0).asText("GPT2LMHeadModel");
     }

@@ -12,14 +12,11 @@ import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.ExampleEncoder;
 import org.instructgpt.data.SplitAssigner;
 import org.instructgpt.data.TokenizedExample;
-import org.instructgpt.io.EmbeddedModels;
-import org.instructgpt.io.Fs;
-import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.Provenance;
 import org.instructgpt.model.GptConfig;
 import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.instructgpt.tokenizer.Tokenizer;
+import org.instructgpt.train.BaseCheckpoint;
 import org.instructgpt.train.DataParallelTrainer;
 import org.instructgpt.train.LanguageModelObjective;
 import org.instructgpt.train.OptimizerSettings;
@@ -30,8 +27,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Supervised fine-tuning (the paper's SFT): the causal-LM loss on the completions of labeler demonstrations only,
@@ -47,22 +42,15 @@ public final class SftStage {
     public static TrainingLoop.Summary run(SparkSession spark, Config root) {
         Config c = root.getConfig("instructgpt.sft");
         StageSettings st = StageSettings.from(root, "sft");
-        Path baseDir = EmbeddedModels.resolve(c.getString("base"));
-        ModelCheckpoint.Loaded base;
-        try {
-            base = ModelCheckpoint.load(Fs.of(baseDir), baseDir, DataType.FLOAT);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load the base model " + baseDir + ": " + e.getMessage(), e);
-        }
-        Tokenizer tok = base.tokenizer().orElseThrow(() -> new IllegalArgumentException("instructgpt.sft.base: "
-                + c.getString("base") + " has no tokenizer (tokenizer.json, or our " + ByteLevelTokenizer.FILE
-                + ") to encode the demonstrations with; put the model's tokenizer files beside its config.json"));
+        BaseCheckpoint base = BaseCheckpoint.load(c, "sft");
+        Path baseDir = base.dir();
+        Tokenizer tok = base.tokenizer();
         GptConfig cfg = base.model().config().withDropout(c.getDouble("dropout"));
         Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, st.engine());
         model.params().flat().assign(base.model().params().flat());
         int maxLength = Math.min(c.getInt("max-length"), cfg.nPositions);
 
-        String tokSpec = baseDir.toString();
+        String tokSpec = base.tokenizerSpec();
         DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.DEMONSTRATIONS, c.getString("data"),
                 c.getString("output"));
         JavaRDD<DataRecord> demos = input.valid();

@@ -38,7 +38,7 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** The outcome of one step. */
     public record StepResult(long step, double loss, double weight, double gradNorm, double learningRate,
-                             double seconds, double computeSeconds) {
+                             double seconds, double computeSeconds, MetricSums metrics) {
         /** The share of the step not spent computing in the slowest partition: broadcast, scheduling, aggregation. */
         public double overheadShare() {
             return seconds <= 0 ? 0 : Math.max(0, seconds - computeSeconds) / seconds;
@@ -109,6 +109,7 @@ public final class DataParallelTrainer<E extends Serializable> {
         double loss = 0;
         double weight = 0;
         double compute = 0;
+        MetricSums metrics = MetricSums.NONE;
         // Summed in plain Java, in partition order: as exact as ND4J's add and without a temporary array per partition.
         float[] sum = new float[(int) grad.length()];
         for (ShardResult r : results) {
@@ -118,6 +119,7 @@ public final class DataParallelTrainer<E extends Serializable> {
             }
             loss += r.loss();
             weight += r.weight();
+            metrics = metrics.plus(r.metrics());
             compute = Math.max(compute, r.seconds());
             if (r.gradient() != null) {
                 java.nio.FloatBuffer g = FloatBytes.view(r.gradient());
@@ -135,7 +137,7 @@ public final class DataParallelTrainer<E extends Serializable> {
         double lr = opt.learningRate() * schedule.factor(step);
         adamW.step(model.params().flat(), grad, lr);
         step++;
-        return new StepResult(step, loss / weight, weight, norm, lr, (System.nanoTime() - start) / 1e9, compute);
+        return new StepResult(step, loss / weight, weight, norm, lr, (System.nanoTime() - start) / 1e9, compute, metrics);
     }
 
     /** One partition's share of step {@code step}. */
@@ -145,7 +147,7 @@ public final class DataParallelTrainer<E extends Serializable> {
         List<E> all = new ArrayList<>();
         rows.forEachRemaining(all::add);
         if (all.isEmpty()) {
-            return new ShardResult(partition, null, 0, 0, 0, null);
+            return new ShardResult(partition, null, 0, 0, MetricSums.NONE, 0, null);
         }
         List<E> batch = EpochSampler.select(all, seed, partition, step, local);
         Gpt2Model m = ReplicaPool.borrow(spec);
@@ -170,7 +172,8 @@ public final class DataParallelTrainer<E extends Serializable> {
                     }
                 }
             }
-            return new ShardResult(partition, g, sum.loss(), sum.weight(), (System.nanoTime() - start) / 1e9, problem);
+            return new ShardResult(partition, g, sum.loss(), sum.weight(), sum.metrics(), (System.nanoTime() - start) / 1e9,
+                    problem);
         } finally {
             ReplicaPool.giveBack(spec, m);
         }
@@ -178,13 +181,20 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** The loss over every example of {@code eval} (no update), computed on the partitions. */
     public TrainingObjective.LossSum evaluate(ShardedData<E> eval) {
+        return evaluate(eval, objective);
+    }
+
+    /**
+     * Another objective's evaluation of the current parameters over {@code eval}, on the partitions (the reward
+     * model's mean score on demonstrations, for its bias).
+     */
+    public <F extends Serializable> TrainingObjective.LossSum evaluate(ShardedData<F> eval, TrainingObjective<F> obj) {
         Broadcast<byte[]> params = sc.broadcast(FloatBytes.toBytes(model.params().flat()));
         ModelSpec sp = spec;
-        TrainingObjective<E> obj = objective;
         int micro = opt.microBatch();
         try {
             List<TrainingObjective.LossSum> parts = new ArrayList<>(eval.rdd().mapPartitionsWithIndex((pi, it) -> {
-                List<E> all = new ArrayList<>();
+                List<F> all = new ArrayList<>();
                 it.forEachRemaining(all::add);
                 TrainingObjective.LossSum sum = new TrainingObjective.LossSum(0, 0);
                 if (!all.isEmpty()) {

@@ -7,6 +7,6 @@ import java.io.Serializable;
  * had no examples), the loss and its weight, how long the computation took, and what was wrong if the numbers are
  * not finite.
  */
-record ShardResult(int partition, byte[] gradient, double loss, double weight, double seconds, String problem)
-        implements Serializable {
+record ShardResult(int partition, byte[] gradient, double loss, double weight, MetricSums metrics, double seconds,
+                   String problem) implements Serializable {
 }

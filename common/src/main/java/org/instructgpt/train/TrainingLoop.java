@@ -75,15 +75,24 @@ public final class TrainingLoop {
                 m.put("seconds", r.seconds());
                 m.put("tokens_per_s", r.weight() / r.seconds());
                 m.put("spark_overhead_share", r.overheadShare());
+                for (String name : r.metrics().names()) {
+                    m.put(name, r.metrics().mean(name));
+                }
                 tps[n] = r.weight() / r.seconds();
                 overhead[n++] = r.overheadShare();
                 progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f tok/s", r.loss(), r.learningRate(),
                         r.weight() / r.seconds()));
                 boolean end = r.step() == steps;
                 if (validation != null && (r.step() % Math.max(1, s.validateEvery()) == 0 || end)) {
-                    double v = t.evaluate(validation).mean();
-                    metrics.record("validation", r.step()).put("loss", v);
-                    LOG.info("{} step {}: validation loss {}", s.stage(), r.step(), String.format("%.4f", v));
+                    TrainingObjective.LossSum val = t.evaluate(validation);
+                    double v = val.mean();
+                    ObjectNode vm = metrics.record("validation", r.step());
+                    vm.put("loss", v);
+                    for (String name : val.metrics().names()) {
+                        vm.put(name, val.metrics().mean(name));
+                    }
+                    LOG.info("{} step {}: validation loss {}{}", s.stage(), r.step(), String.format("%.4f", v),
+                            val.metrics().names().isEmpty() ? "" : ", " + val.metrics());
                     if (v < best) {
                         best = v;
                         cm.saveNamed("best", t, tok, prov);

@@ -18,10 +18,14 @@ public interface TrainingObjective<E> extends Serializable {
     /** Forward only (validation). */
     LossSum evaluate(Gpt2Model model, List<E> microBatch);
 
-    /** A summed loss and the weight it is a sum over. */
-    record LossSum(double loss, double weight) implements Serializable {
+    /** A summed loss, the weight it is a sum over, and the objective's own metrics (as sums). */
+    record LossSum(double loss, double weight, MetricSums metrics) implements Serializable {
+        public LossSum(double loss, double weight) {
+            this(loss, weight, MetricSums.NONE);
+        }
+
         public LossSum plus(LossSum o) {
-            return new LossSum(loss + o.loss, weight + o.weight);
+            return new LossSum(loss + o.loss, weight + o.weight, metrics.plus(o.metrics));
         }
 
         public double mean() {

@@ -1,0 +1,160 @@
+package org.instructgpt.rm;
+
+import com.typesafe.config.Config;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.config.Configs;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.data.DatasetReader;
+import org.instructgpt.data.ExampleEncoder;
+import org.instructgpt.data.SplitAssigner;
+import org.instructgpt.data.TokenizedExample;
+import org.instructgpt.io.Fs;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.Provenance;
+import org.instructgpt.model.Gpt2Layout;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.tokenizer.Tokenizers;
+import org.instructgpt.train.BaseCheckpoint;
+import org.instructgpt.train.DataParallelTrainer;
+import org.instructgpt.train.OptimizerSettings;
+import org.instructgpt.train.ShardedData;
+import org.instructgpt.train.StageSettings;
+import org.instructgpt.train.TrainingLoop;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * Trains the reward model (the paper's RM): a checkpoint (the SFT model, or a Hugging Face GPT-2) with its LM head
+ * replaced by a scalar head, N(0, 1/sqrt(n_embd + 1)), no bias, read at the last real token; the K-way ranking loss
+ * per prompt ({@link PairwiseRankingLoss}); data-parallel on Spark with comparisons sharded by prompt; one epoch by
+ * default with a cosine schedule. Afterwards the bias is set so that labeler demonstrations score 0 on average, in
+ * both {@code final/} and {@code best/}. Checkpoints are Hugging Face {@code GPT2ForSequenceClassification}
+ * directories.
+ */
+public final class RmStage {
+    private static final Logger LOG = LoggerFactory.getLogger(RmStage.class);
+
+    private RmStage() {
+    }
+
+    /** How training went, and the biases set afterwards. */
+    public record Summary(TrainingLoop.Summary training, double finalBias, double bestBias) {
+    }
+
+    public static Summary run(SparkSession spark, Config root) {
+        Config c = root.getConfig("instructgpt.rm");
+        StageSettings st = StageSettings.from(root, "rm");
+        BaseCheckpoint base = BaseCheckpoint.load(c, "rm");
+        GptConfig cfg = base.model().config().withDropout(c.getDouble("dropout")).asScalarModel();
+        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, true, st.engine());
+        initialize(model, base.model(), st.seed());
+        int maxLength = Math.min(c.getInt("max-length"), cfg.nPositions);
+        String tokSpec = base.tokenizerSpec();
+        int padId = base.tokenizer().padId();
+
+        String output = c.getString("output");
+        DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.COMPARISONS, c.getString("data"), output);
+        ShardedData<RankedExample> train = ShardedData.of(ranked(input.valid(), SplitAssigner.TRAIN, tokSpec, maxLength),
+                st.partitions());
+        ShardedData<RankedExample> validation = ShardedData.of(ranked(input.valid(), SplitAssigner.VALIDATION, tokSpec,
+                maxLength), st.partitions());
+        OptimizerSettings opt = OptimizerSettings.from(c.getConfig("optimizer"));
+        long stepsPerEpoch = Math.max(1, (train.count() + opt.batchSize() - 1) / opt.batchSize());
+        long steps = stepsPerEpoch * c.getInt("epochs");
+        opt = opt.withSteps(steps);
+        Provenance prov = Provenance.of("rm").input("data", c.getString("data")).input("base", base.location())
+                .input("demonstrations", c.getString("demonstrations"))
+                .config(root.getConfig("instructgpt").root().unwrapped())
+                .put("input_rows_valid", input.validCount()).put("input_rows_rejected", input.rejectedByReason())
+                .put("train_comparisons", train.count()).put("validation_comparisons", validation.count());
+        LOG.info("{}", Configs.render(root, "instructgpt.rm"));
+        LOG.info(String.format("rm: %s from %s on %,d comparisons (%,d for validation), %d epochs = %d steps, %d"
+                        + " partitions, %s engine", cfg, base.location(), train.count(), validation.count(),
+                c.getInt("epochs"), steps, st.partitions(), model.engine().kind()));
+        DataParallelTrainer<RankedExample> t = new DataParallelTrainer<>(
+                JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new PairwiseRankingLoss(padId), model,
+                opt, st.seed());
+        ShardedData<TokenizedExample> demos = null;
+        try {
+            TrainingLoop.Summary s = TrainingLoop.run(t, validation.count() > 0 ? validation : null,
+                    st.loop("rm", output, steps, Math.max(1, stepsPerEpoch / c.getInt("validations-per-epoch"))),
+                    base.tokenizer(), prov);
+            demos = demonstrations(spark, c, tokSpec, maxLength, st.partitions());
+            double finalBias = normalize(t, demos, padId, new Path(output, "final"));
+            double bestBias = normalize(t, demos, padId, new Path(output, "best"));
+            return new Summary(s, finalBias, bestBias);
+        } finally {
+            train.release();
+            validation.release();
+            input.release();
+            if (demos != null) {
+                demos.release();
+            }
+        }
+    }
+
+    /** The base's transformer, and its score head if it has one (continuing an RM), else a fresh one. */
+    static void initialize(Gpt2Model rm, Gpt2Model base, long seed) {
+        for (String name : base.params().names()) {
+            rm.params().get(name).assign(base.params().get(name));
+        }
+        if (!base.params().has(Gpt2Layout.SCORE)) {
+            rm.initializeScoreHead(seed);
+        }
+    }
+
+    static JavaRDD<RankedExample> ranked(JavaRDD<DataRecord> comparisons, String split, String tokSpec, int maxLength) {
+        return comparisons.filter(d -> split.equals(d.split())).map(d -> RankedExample.of((DataRecord.Comparison) d,
+                new ExampleEncoder(Tokenizers.forSpec(tokSpec), maxLength)));
+    }
+
+    /** Every labeler demonstration (both splits) as prompt + completion + EOS, the sequences the bias centres. */
+    private static ShardedData<TokenizedExample> demonstrations(SparkSession spark, Config c, String tokSpec, int maxLength,
+                                                                int partitions) {
+        DatasetReader.Checked d = DatasetReader.read(spark, DatasetKind.DEMONSTRATIONS, c.getString("demonstrations"));
+        JavaRDD<TokenizedExample> seqs = d.valid().map(r -> {
+            DataRecord.Demonstration x = (DataRecord.Demonstration) r;
+            return new ExampleEncoder(Tokenizers.forSpec(tokSpec), maxLength).demonstration(x.prompt(), x.completion());
+        });
+        return ShardedData.of(seqs, partitions);
+    }
+
+    /**
+     * Sets the bias of the checkpoint at {@code dir} to minus the mean score of the demonstrations under its weights
+     * (evaluated on the partitions); the trainer's parameters are restored afterwards.
+     */
+    private static double normalize(DataParallelTrainer<RankedExample> t, ShardedData<TokenizedExample> demos, int padId,
+                                    Path dir) {
+        FileSystem fs = Fs.of(dir);
+        try {
+            if (!fs.exists(dir)) {
+                return Double.NaN;
+            }
+            INDArray trained = t.model().params().flat().dup();
+            t.model().params().flat().assign(ModelCheckpoint.load(fs, dir, DataType.FLOAT).model().params().flat());
+            double bias;
+            try {
+                bias = -t.evaluate(demos, new MeanScore(padId)).mean();
+            } finally {
+                t.model().params().flat().assign(trained);
+            }
+            RewardModel.writeBias(fs, dir, bias);
+            LOG.info("rm: {} scores the {} demonstrations {} on average; its bias is set to {}", dir, demos.count(),
+                    String.format("%.4f", -bias), String.format("%.4f", bias));
+            return bias;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set the bias of " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.instructgpt.jobs;
+
+import com.typesafe.config.Config;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.rm.RmStage;
+import org.instructgpt.spark.SparkSessions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code instructgpt rm}: trains the reward model on ranked comparisons. */
+@Command(name = "rm", mixinStandardHelpOptions = true,
+        description = "Train the reward model on ranked comparisons (K-way ranking loss), then centre it on the "
+                + "demonstrations. Settings: instructgpt.rm.*, instructgpt.train.*")
+final class RmCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    ResumeOption resume;
+
+    @Override
+    public Integer call() {
+        resume.applyTo(config, "rm");
+        Config c = config.load();
+        SparkSession spark = SparkSessions.open(c, "instructgpt-rm");
+        try {
+            RmStage.Summary s = RmStage.run(spark, c);
+            TrainingCommands.report("rm", s.training());
+            System.err.printf("rm: bias %.4f (final), %.4f (best): demonstrations now score 0 on average%n",
+                    s.finalBias(), s.bestBias());
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+}
