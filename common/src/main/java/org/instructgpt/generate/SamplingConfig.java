@@ -4,7 +4,7 @@ package org.instructgpt.generate;
  * How tokens are chosen. Temperature 0 means greedy. top-k 0 and top-p 1 switch those filters off.
  * Log-probabilities are always those of the temperature-scaled, unfiltered distribution (what PPO's ratio needs).
  */
-public record SamplingConfig(int maxNewTokens, double temperature, int topK, double topP) {
+public record SamplingConfig(int maxNewTokens, double temperature, int topK, double topP) implements java.io.Serializable {
     public SamplingConfig {
         if (maxNewTokens <= 0) {
             throw new IllegalArgumentException("max new tokens must be positive, got " + maxNewTokens);

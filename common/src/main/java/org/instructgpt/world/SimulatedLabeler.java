@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * with probability sigmoid((s_i - s_j) / T), so two independent labelers agree on a pair with probability
  * p^2 + (1 - p)^2; the temperature is chosen to make that agreement match the paper's (about 73%).
  */
-public final class SimulatedLabeler {
+public final class SimulatedLabeler implements java.io.Serializable {
     private final double temperature;
 
     public SimulatedLabeler(double temperature) {

@@ -29,11 +29,12 @@ public final class WorldWriter {
     private WorldWriter() {
     }
 
+    /** Writes everything beside {@code output} first; a previous world there is replaced only once this one is whole. */
     public static void write(SparkSession spark, World w, String output) {
-        Path out = new Path(output);
+        Path target = new Path(output);
+        Path out = Fs.stagingSibling(target);
         FileSystem fs = Fs.of(out);
         try {
-            fs.delete(out, true);
             DatasetIO.write(spark, w.pretrain(), DatasetKind.PRETRAIN, new Path(out, PRETRAIN).toString());
             DatasetIO.write(spark, w.sft(), DatasetKind.DEMONSTRATIONS, new Path(out, SFT).toString());
             DatasetIO.write(spark, w.rm(), DatasetKind.COMPARISONS, new Path(out, RM).toString());
@@ -42,6 +43,7 @@ public final class WorldWriter {
             try (FSDataOutputStream os = fs.create(new Path(out, REPORT), true)) {
                 os.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(w.report()));
             }
+            Fs.replaceDirectory(fs, out, target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the world to " + output + ": " + e.getMessage(), e);
         }

@@ -1,0 +1,105 @@
+package org.instructgpt.label;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.instructgpt.config.Configs;
+import org.instructgpt.data.ChatTemplate;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.data.DatasetReader;
+import org.instructgpt.generate.SamplingConfig;
+import org.instructgpt.io.Fs;
+import org.instructgpt.world.GoldJudge;
+import org.instructgpt.world.LabelerPool;
+import org.instructgpt.world.WorldGenerator;
+import org.instructgpt.world.WorldReport;
+import org.instructgpt.world.WorldWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code instructgpt label}: the paper's labeling of the policy's own samples, for the embedded world. A distributed map
+ * over the RM prompts ({@link PolicyLabeler} per partition, the policy loaded once per executor), written as a
+ * comparisons dataset in the usual schema (splits kept from the prompts). Users with human rankings import them
+ * instead and skip this stage.
+ */
+public final class LabelStage {
+    private static final Logger LOG = LoggerFactory.getLogger(LabelStage.class);
+
+    private LabelStage() {
+    }
+
+    /** How many prompts were labeled and how many skipped, by reason. */
+    public record Summary(long labeled, Map<String, Long> skipped, String output) {
+    }
+
+    public static Summary run(SparkSession spark, Config root) {
+        Config c = root.getConfig("instructgpt.label");
+        String world = c.getString("world");
+        WorldReport report = readReport(world);
+        ChatTemplate template = ChatTemplate.from(root.getConfig("instructgpt.data.chat-template"));
+        long seed = root.getLong("instructgpt.seed");
+        int k = c.getInt("k");
+        if (k < 2 || k > 9) {
+            throw new IllegalArgumentException("instructgpt.label.k = " + k + ": a labeler ranks 2 to 9 responses (the paper: 4 to 9)");
+        }
+        PolicyLabeler labeler = new PolicyLabeler(c.getString("policy"), seed, k,
+                new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0),
+                c.getInt("prompts-per-batch"), new GoldJudge(WorldGenerator.factSeed(report.seed()), template),
+                new LabelerPool(seed, report.labelerTemperature(), c.getInt("labelers"), c.getDouble("labeler-spread")));
+        LOG.info("{}", Configs.render(root, "instructgpt.label"));
+        String output = c.getString("output");
+        DatasetReader.Checked prompts = DatasetReader.read(spark, DatasetKind.COMPARISONS, c.getString("prompts"));
+        LOG.info("{}", prompts.summary(c.getString("prompts")));
+        JavaRDD<PolicyLabeler.Labeled> labeled = prompts.valid()
+                .map(r -> (DataRecord.Comparison) r)
+                .repartition(root.getInt("instructgpt.train.partitions"))
+                .mapPartitions(labeler::label)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Map<String, Long> skipped = new TreeMap<>(labeled.filter(l -> l.comparison() == null)
+                    .map(PolicyLabeler.Labeled::skipped).countByValue());
+            JavaRDD<DataRecord> comparisons = labeled.filter(l -> l.comparison() != null).map(l -> l.comparison());
+            long n = comparisons.count();
+            if (n == 0) {
+                throw new IllegalStateException("no prompt of " + c.getString("prompts") + " got two distinct samples from "
+                        + c.getString("policy") + " (" + skipped + "); raise instructgpt.label.temperature");
+            }
+            // Written aside and moved into place, so an earlier labeling survives a failed one.
+            Path target = new Path(output);
+            Path staging = Fs.stagingSibling(target);
+            DatasetIO.write(spark, comparisons, DatasetKind.COMPARISONS, staging.toString());
+            DatasetReader.writeRejects(spark, prompts, staging.toString(), "prompts");
+            FileSystem fs = Fs.of(target);
+            Fs.replaceDirectory(fs, staging, target);
+            LOG.info("label: {} prompts labeled with {} samples each into {}; skipped {}", n, k, output, skipped);
+            return new Summary(n, skipped, output);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
+        } finally {
+            labeled.unpersist();
+            prompts.release();
+        }
+    }
+
+    static WorldReport readReport(String world) {
+        Path p = new Path(world, WorldWriter.REPORT);
+        try {
+            return new ObjectMapper().readValue(Fs.readAll(Fs.of(p), p), WorldReport.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("instructgpt.label.world: cannot read " + p + " (labeling needs the embedded "
+                    + "world's labelers; with human rankings, import them instead): " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.instructgpt.label;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.Fixtures;
+import org.instructgpt.SparkTestSession;
+import org.instructgpt.config.Configs;
+import org.instructgpt.data.Candidate;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.data.SplitAssigner;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
+import org.instructgpt.world.WorldStage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Labeling a policy's samples on a small world: valid comparisons, deterministic with the seed and its batching. */
+class LabelStageTest {
+    @TempDir
+    static java.nio.file.Path tmp;
+    static List<String> settings;
+
+    @BeforeAll
+    static void worldAndPolicy() throws Exception {
+        SparkSession spark = SparkTestSession.get();
+        String world = tmp.resolve("world").toString();
+        WorldStage.run(spark, Configs.load(null, List.of("instructgpt.world.output=\"" + world + "\"",
+                "instructgpt.world.scale=0.05", "instructgpt.world.customers=40")));
+        Gpt2Model policy = Gpt2Model.create(GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2), DataType.FLOAT, false);
+        policy.initialize(2);
+        ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve("policy").toUri()), policy, new ByteLevelTokenizer(),
+                null, null);
+        settings = List.of("instructgpt.world.output=\"" + world + "\"",
+                "instructgpt.label.policy=\"" + tmp.resolve("policy") + "\"",
+                "instructgpt.label.max-new-tokens=12");
+    }
+
+    private static List<DataRecord> run(String out, String... more) {
+        List<String> s = new ArrayList<>(settings);
+        s.add("instructgpt.label.output=\"" + tmp.resolve(out) + "\"");
+        s.addAll(List.of(more));
+        LabelStage.Summary summary = LabelStage.run(SparkTestSession.get(), Configs.load(null, s));
+        assertTrue(summary.labeled() > 10, "labeled " + summary.labeled() + ", skipped " + summary.skipped());
+        List<DataRecord> all = new ArrayList<>(DatasetIO.collect(SparkTestSession.get(), DatasetKind.COMPARISONS,
+                tmp.resolve(out).toString(), SplitAssigner.TRAIN));
+        all.addAll(DatasetIO.collect(SparkTestSession.get(), DatasetKind.COMPARISONS, tmp.resolve(out).toString(),
+                SplitAssigner.VALIDATION));
+        all.sort(Comparator.comparing(r -> ((DataRecord.Comparison) r).promptId()));
+        return all;
+    }
+
+    @Test
+    void ranksKDistinctSamplesPerPromptDeterministically() {
+        List<DataRecord> a = run("a");
+        for (DataRecord r : a) {
+            DataRecord.Comparison c = (DataRecord.Comparison) r;
+            int k = c.candidates().size();
+            assertTrue(k >= 2 && k <= 4, "K " + k);
+            Set<Integer> ranks = new TreeSet<>();
+            Set<String> texts = new TreeSet<>();
+            for (Candidate x : c.candidates()) {
+                ranks.add(x.rank());
+                texts.add(x.completion().strip());
+            }
+            assertEquals(k, ranks.size(), "a labeler's ranks are a permutation");
+            assertEquals(k, texts.size(), "distinct samples");
+            assertTrue(c.split() != null && c.groupId() != null);
+        }
+        // The same seed gives the same comparisons, whatever the batching of prompts in a generation batch.
+        assertEquals(a, run("b", "instructgpt.label.prompts-per-batch=1"));
+        assertNotEquals(a, run("c", "instructgpt.seed=99"));
+    }
+}
