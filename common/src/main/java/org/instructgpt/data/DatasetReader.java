@@ -17,13 +17,14 @@ import java.util.TreeMap;
 
 /**
  * Reads a dataset a stage trains on and checks every row before any of it reaches a model: a required column that is
- * null, a candidate without a completion or rank, or a split other than train and validation makes the row a
+ * null, a candidate without a completion or rank, or a split other than train, validation and test makes the row a
  * {@link Reject} naming the file, the row and the column; the valid rows go on and the counts are reported, so no row
  * disappears without a trace (datasets written by other tools may carry nulls the schema does not forbid).
  */
 public final class DatasetReader {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DatasetReader.class);
-    private static final Set<String> SPLITS = Set.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION);
+    // The world's evaluation prompts are its "test" split.
+    private static final Set<String> SPLITS = Set.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION, "test");
 
     private DatasetReader() {
     }
@@ -97,7 +98,7 @@ public final class DatasetReader {
         }
         String split = r.getAs("split");
         if (!SPLITS.contains(split)) {
-            return reject(file, row, "split", "unknown split: '" + split + "' (expected train or validation)", r);
+            return reject(file, row, "split", "unknown split: '" + split + "' (expected train, validation or test)", r);
         }
         return null;
     }

@@ -25,8 +25,8 @@ import java.util.SplittableRandom;
 /**
  * One partition's share of labeling: for each prompt, K samples of the policy (each from the prompt's own seed, so a
  * sample does not depend on its batch, its partition or a task retry), the distinct ones judged by the gold judge
- * and ranked by the prompt's labeler, as a comparison. A prompt with fewer than two distinct samples is skipped (its
- * comparison would have no pair) and counted.
+ * and ranked by the prompt's labeler, equally good ones tied, as a comparison. A prompt with fewer than two distinct
+ * samples, or whose samples are all equally good, is skipped (its comparison would have no pair) and counted.
  */
 public record PolicyLabeler(String policy, long seed, int k, SamplingConfig sampling, int promptsPerBatch,
                             GoldJudge judge, LabelerPool labelers) implements Serializable {
@@ -88,8 +88,12 @@ public record PolicyLabeler(String policy, long seed, int k, SamplingConfig samp
             }
             List<String> texts = new ArrayList<>(distinct.keySet());
             double[] gold = distinct.values().stream().mapToDouble(Double::doubleValue).toArray();
+            if (java.util.Arrays.stream(gold).distinct().count() < 2) {
+                out.add(new Labeled(null, "all samples equally good"));
+                continue;
+            }
             SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, key(src), 0x7a6b));
-            int[] ranks = labelers.labeler(labelers.labelerOf(src.groupId())).rank(gold, rng);
+            int[] ranks = labelers.labeler(labelers.labelerOf(src.groupId())).rankWithTies(gold, rng);
             List<Candidate> cs = new ArrayList<>();
             for (int j = 0; j < texts.size(); j++) {
                 cs.add(new Candidate(texts.get(j), ranks[j]));

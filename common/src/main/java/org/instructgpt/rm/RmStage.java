@@ -74,7 +74,7 @@ public final class RmStage {
         long steps = stepsPerEpoch * c.getInt("epochs");
         opt = opt.withSteps(steps);
         Provenance prov = Provenance.of("rm").input("data", c.getString("data")).input("base", base.location())
-                .input("demonstrations", c.getString("demonstrations"))
+                .input("demonstrations", c.getString("demonstrations").isEmpty() ? "none" : c.getString("demonstrations"))
                 .config(root.getConfig("instructgpt").root().unwrapped())
                 .put("input_rows_valid", input.validCount()).put("input_rows_rejected", input.rejectedByReason())
                 .put("train_comparisons", train.count()).put("validation_comparisons", validation.count());
@@ -90,6 +90,10 @@ public final class RmStage {
             TrainingLoop.Summary s = TrainingLoop.run(t, validation.count() > 0 ? validation : null,
                     st.loop("rm", output, steps, Math.max(1, stepsPerEpoch / c.getInt("validations-per-epoch"))),
                     base.tokenizer(), prov);
+            if (c.getString("demonstrations").isEmpty()) {
+                LOG.info("rm: no demonstrations given (instructgpt.rm.demonstrations), so no bias is set");
+                return new Summary(s, 0, 0);
+            }
             demos = demonstrations(spark, c, tokSpec, maxLength, st.partitions());
             double finalBias = normalize(t, demos, padId, new Path(output, "final"));
             double bestBias = normalize(t, demos, padId, new Path(output, "best"));

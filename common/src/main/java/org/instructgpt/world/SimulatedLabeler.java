@@ -58,6 +58,37 @@ public final class SimulatedLabeler implements java.io.Serializable {
         return ranks;
     }
 
+    /**
+     * Ranks as {@link #rank} does, except that responses of exactly the same gold score share a rank (the best their
+     * group drew), as a labeler marks a tie where the interface allows one, rather than ordering equals at random;
+     * ranks are then renumbered 1, 2, ... in order.
+     */
+    public int[] rankWithTies(double[] scores, SplittableRandom rng) {
+        int[] drawn = rank(scores, rng);
+        int k = scores.length;
+        int[] shared = new int[k];
+        for (int i = 0; i < k; i++) {
+            shared[i] = drawn[i];
+            for (int j = 0; j < k; j++) {
+                if (scores[j] == scores[i]) {
+                    shared[i] = Math.min(shared[i], drawn[j]);
+                }
+            }
+        }
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            int better = 0;
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            for (int j = 0; j < k; j++) {
+                if (shared[j] < shared[i] && seen.add(shared[j])) {
+                    better++;
+                }
+            }
+            out[i] = better + 1;
+        }
+        return out;
+    }
+
     /** The expected share of pairs two labelers at temperature T order the same way. */
     public static double expectedAgreement(List<double[]> scoreSets, double temperature) {
         double sum = 0;

@@ -4,15 +4,14 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.Fixtures;
+import org.instructgpt.HuggingFaceDirs;
 import org.instructgpt.SparkTestSession;
 import org.instructgpt.config.Configs;
 import org.instructgpt.data.DataRecord;
 import org.instructgpt.data.DatasetIO;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.io.ModelCheckpoint;
-import org.instructgpt.io.SafeTensorsWriter;
 import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.model.GptConfig;
 import org.instructgpt.train.TrainingLoop;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,26 +35,10 @@ class SftFromHuggingFaceTest {
     @Test
     void fineTunesAGpt2WithoutAPadToken() throws Exception {
         SparkSession spark = SparkTestSession.get();
-        GptConfig cfg = GptConfig.of(50257, 64, 16, 1, 2).with("bos_token_id", 50256).with("eos_token_id", 50256)
-                .with("pad_token_id", null);
-        assertEquals(-1, cfg.padTokenId);
         java.nio.file.Path base = tmp.resolve("gpt2");
-        Files.createDirectories(base);
-        Files.writeString(base.resolve("config.json"), cfg.toJson());
-        Gpt2Model init = Gpt2Model.create(cfg, DataType.FLOAT, false);
-        init.initialize(3);
-        SafeTensorsWriter w = new SafeTensorsWriter();
-        for (String name : init.params().names()) {
-            w.add(name, init.params().get(name));
-        }
+        Gpt2Model init = HuggingFaceDirs.gpt2Shaped(base, 16, 3);
+        assertEquals(-1, init.config().padTokenId);
         FileSystem fs = Fixtures.localFs();
-        w.write(fs, new Path(base.resolve("model.safetensors").toUri()));
-        java.nio.file.Path tokenizer = java.nio.file.Path.of(Fixtures.resource("data/gpt2-tokenizer").toUri());
-        try (var files = Files.list(tokenizer)) {
-            for (java.nio.file.Path f : files.toList()) {
-                Files.copy(f, base.resolve(f.getFileName()));
-            }
-        }
 
         List<DataRecord> demos = new ArrayList<>();
         for (int i = 0; i < 12; i++) {

@@ -17,6 +17,8 @@ import org.instructgpt.sft.SftStage;
 import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.pretrain.PretrainStage;
+import org.instructgpt.label.LabelStage;
+import org.instructgpt.rm.RmStage;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldGenerator;
 import org.instructgpt.world.WorldStage;
@@ -28,11 +30,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * The main job on the embedded world: prepare, pretrain, sft (the reward model and PPO stages follow), then a few
- * SFT answers to held-out evaluation prompts with their gold scores.
+ * The main job on the embedded world: prepare, pretrain, sft, label (the SFT policy's samples ranked by the world's
+ * labelers), rm (PPO and evaluation follow), then a few SFT answers to held-out evaluation prompts with their gold
+ * scores.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-        description = "Run the pipeline on the embedded world: prepare -> pretrain -> sft, then sample the SFT model.")
+        description = "Run the pipeline on the embedded world: prepare -> pretrain -> sft -> label -> rm, then sample the "
+                + "SFT model.")
 public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -49,6 +53,11 @@ public final class PipelineCommand implements Callable<Integer> {
             WorldStage.run(spark, c);
             TrainingCommands.report("pretrain", PretrainStage.run(spark, c));
             TrainingCommands.report("sft", SftStage.run(spark, c));
+            LabelStage.Summary labeled = LabelStage.run(spark, c);
+            System.err.printf("label: %d comparisons of the SFT policy's samples; skipped %s%n", labeled.labeled(),
+                    labeled.skipped());
+            RmStage.Summary rm = RmStage.run(spark, c);
+            TrainingCommands.report("rm", rm.training());
             sample(spark, c);
             return 0;
         } finally {

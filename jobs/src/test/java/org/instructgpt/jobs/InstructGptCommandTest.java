@@ -116,14 +116,24 @@ class InstructGptCommandTest {
                 "--set", "instructgpt.sft.epochs=1",
                 "--set", "instructgpt.sft.max-length=64",
                 "--set", "instructgpt.sft.optimizer.batch-size=16",
-                "--set", "instructgpt.sft.optimizer.micro-batch=8");
+                "--set", "instructgpt.sft.optimizer.micro-batch=8",
+                "--set", "instructgpt.label.output=\"" + out + "/label\"",
+                "--set", "instructgpt.label.max-new-tokens=16",
+                "--set", "instructgpt.rm.output=\"" + out + "/rm\"",
+                "--set", "instructgpt.rm.max-length=64",
+                "--set", "instructgpt.rm.optimizer.batch-size=8",
+                "--set", "instructgpt.rm.optimizer.micro-batch=4");
         assertEquals(0, code);
         for (String p : List.of("world/world.json", "world/sft/_SUCCESS", "pretrain/final/_SUCCESS", "pretrain/loss.png",
-                "pretrain/metrics.jsonl", "sft/final/model.safetensors", "sft/best/_SUCCESS", "sft/loss.png")) {
+                "pretrain/metrics.jsonl", "sft/final/model.safetensors", "sft/best/_SUCCESS", "sft/loss.png",
+                "label/_SUCCESS", "rm/final/_SUCCESS", "rm/metrics.jsonl")) {
             assertTrue(Files.exists(tmp.resolve("runs").resolve(p)), p);
         }
         JsonNode prov = new ObjectMapper().readTree(tmp.resolve("runs/sft/final/provenance.json").toFile());
         assertEquals("sft", prov.get("stage").asText());
         assertTrue(prov.get("inputs").get("base").asText().endsWith("pretrain/final"));
+        JsonNode rmConfig = new ObjectMapper().readTree(tmp.resolve("runs/rm/final/config.json").toFile());
+        assertEquals("GPT2ForSequenceClassification", rmConfig.get("architectures").get(0).asText());
+        assertTrue(rmConfig.has("reward_bias"));
     }
 }
