@@ -1,6 +1,5 @@
 package org.instructgpt.label;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -19,7 +18,6 @@ import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.LabelerPool;
 import org.instructgpt.world.WorldGenerator;
 import org.instructgpt.world.WorldReport;
-import org.instructgpt.world.WorldWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +45,7 @@ public final class LabelStage {
     public static Summary run(SparkSession spark, Config root) {
         Config c = root.getConfig("instructgpt.label");
         String world = c.getString("world");
-        WorldReport report = readReport(world);
+        WorldReport report = WorldReport.read(world);
         ChatTemplate template = ChatTemplate.from(root.getConfig("instructgpt.data.chat-template"));
         long seed = root.getLong("instructgpt.seed");
         int k = c.getInt("k");
@@ -90,16 +88,6 @@ public final class LabelStage {
         } finally {
             labeled.unpersist();
             prompts.release();
-        }
-    }
-
-    static WorldReport readReport(String world) {
-        Path p = new Path(world, WorldWriter.REPORT);
-        try {
-            return new ObjectMapper().readValue(Fs.readAll(Fs.of(p), p), WorldReport.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("instructgpt.label.world: cannot read " + p + " (labeling needs the embedded "
-                    + "world's labelers; with human rankings, import them instead): " + e.getMessage(), e);
         }
     }
 }

@@ -13,7 +13,7 @@ public final class KWayRanking {
      * The loss, d(loss)/d(score) for each response, and the counts behind the metrics: ranked pairs, pairs the scores
      * order as the ranks do, and the sum of r_w - r_l.
      */
-    public record Result(double loss, double[] dScores, int pairs, int correct, double marginSum) {
+    public record Result(double[] scores, double loss, double[] dScores, int pairs, int correct, double marginSum) {
     }
 
     public static Result of(double[] scores, int[] ranks) {
@@ -29,7 +29,7 @@ public final class KWayRanking {
         }
         double[] d = new double[k];
         if (pairs == 0) {
-            return new Result(0, d, 0, 0, 0);
+            return new Result(scores, 0, d, 0, 0, 0);
         }
         double loss = 0;
         int correct = 0;
@@ -49,7 +49,7 @@ public final class KWayRanking {
                 margin += delta;
             }
         }
-        return new Result(loss / pairs, d, pairs, correct, margin);
+        return new Result(scores, loss / pairs, d, pairs, correct, margin);
     }
 
     /** log(1 + exp(x)) without overflow. */

@@ -72,6 +72,21 @@ public final class PairwiseRankingLoss implements TrainingObjective<RankedExampl
         return s;
     }
 
+    /** Pairs whose gold scores differ, and how many of them the reward model orders as the gold judge does. */
+    private static MetricSums goldAccuracy(MetricSums m, double[] scores, double[] gold) {
+        int pairs = 0;
+        int agree = 0;
+        for (int i = 0; i < gold.length; i++) {
+            for (int j = 0; j < gold.length; j++) {
+                if (gold[i] > gold[j]) {
+                    pairs++;
+                    agree += scores[i] > scores[j] ? 1 : 0;
+                }
+            }
+        }
+        return pairs == 0 ? m : m.add("gold_accuracy", agree, pairs);
+    }
+
     private static LossSum sum(List<RankedExample> micro, List<KWayRanking.Result> results) {
         double loss = 0;
         double weight = 0;
@@ -86,6 +101,10 @@ public final class PairwiseRankingLoss implements TrainingObjective<RankedExampl
             int k = micro.get(i).k();
             m = m.add("accuracy", r.correct(), r.pairs()).add("margin", r.marginSum(), r.pairs())
                     .add("accuracy_k" + k, r.correct(), r.pairs());
+            double[] gold = micro.get(i).gold();
+            if (gold != null) {
+                m = goldAccuracy(m, r.scores(), gold);
+            }
         }
         return new LossSum(loss, weight, m);
     }

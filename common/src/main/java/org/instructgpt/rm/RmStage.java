@@ -7,6 +7,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.config.Configs;
+import org.instructgpt.data.ChatTemplate;
 import org.instructgpt.data.DataRecord;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.DatasetReader;
@@ -26,6 +27,9 @@ import org.instructgpt.train.OptimizerSettings;
 import org.instructgpt.train.ShardedData;
 import org.instructgpt.train.StageSettings;
 import org.instructgpt.train.TrainingLoop;
+import org.instructgpt.world.GoldJudge;
+import org.instructgpt.world.WorldGenerator;
+import org.instructgpt.world.WorldReport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -65,10 +69,11 @@ public final class RmStage {
 
         String output = c.getString("output");
         DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.COMPARISONS, c.getString("data"), output);
-        ShardedData<RankedExample> train = ShardedData.of(ranked(input.valid(), SplitAssigner.TRAIN, tokSpec, maxLength),
-                st.partitions());
+        GoldJudge judge = goldJudge(root, c);
+        ShardedData<RankedExample> train = ShardedData.of(ranked(input.valid(), SplitAssigner.TRAIN, tokSpec, maxLength,
+                judge), st.partitions());
         ShardedData<RankedExample> validation = ShardedData.of(ranked(input.valid(), SplitAssigner.VALIDATION, tokSpec,
-                maxLength), st.partitions());
+                maxLength, judge), st.partitions());
         OptimizerSettings opt = OptimizerSettings.from(c.getConfig("optimizer"));
         long stepsPerEpoch = Math.max(1, (train.count() + opt.batchSize() - 1) / opt.batchSize());
         long steps = stepsPerEpoch * c.getInt("epochs");
@@ -118,9 +123,26 @@ public final class RmStage {
         }
     }
 
-    static JavaRDD<RankedExample> ranked(JavaRDD<DataRecord> comparisons, String split, String tokSpec, int maxLength) {
+    static JavaRDD<RankedExample> ranked(JavaRDD<DataRecord> comparisons, String split, String tokSpec, int maxLength,
+                                         GoldJudge judge) {
         return comparisons.filter(d -> split.equals(d.split())).map(d -> RankedExample.of((DataRecord.Comparison) d,
-                new ExampleEncoder(Tokenizers.forSpec(tokSpec), maxLength)));
+                new ExampleEncoder(Tokenizers.forSpec(tokSpec), maxLength), judge));
+    }
+
+    /** The embedded world's gold judge when {@code world} names one (accuracy against gold is then measured). */
+    private static GoldJudge goldJudge(Config root, Config c) {
+        String world = c.getString("world");
+        try {
+            if (world.isEmpty() || !Fs.of(new Path(world)).exists(new Path(world, "world.json"))) {
+                LOG.info("rm: no embedded world at instructgpt.rm.world = '{}': accuracy against gold is not measured", world);
+                return null;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        WorldReport report = WorldReport.read(world);
+        return new GoldJudge(WorldGenerator.factSeed(report.seed()),
+                ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")));
     }
 
     /** Every labeler demonstration (both splits) as prompt + completion + EOS, the sequences the bias centres. */

@@ -19,4 +19,14 @@ public record WorldReport(
         @JsonProperty("labeler_agreement_target") double agreementTarget,
         @JsonProperty("labeler_agreement_expected") double agreementExpected,
         @JsonProperty("labeler_agreement_measured") double agreementMeasured) {
+    /** The report of the world written to {@code world} ({@code world.json}). */
+    public static WorldReport read(String world) {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(world, WorldWriter.REPORT);
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(
+                    org.instructgpt.io.Fs.readAll(org.instructgpt.io.Fs.of(p), p), WorldReport.class);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the embedded world's " + p + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -1,0 +1,32 @@
+package org.instructgpt.jobs;
+
+import com.typesafe.config.Config;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.rm.ScoreStage;
+import org.instructgpt.spark.SparkSessions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+/** {@code instructgpt score}: a reward model's scores of a prompt/response dataset. */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Score a prompt/response dataset (prompt, completion) with a reward model on the executors, into "
+                + "Parquet with a score column. Settings: instructgpt.score.*")
+final class ScoreCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Override
+    public Integer call() {
+        Config c = config.load();
+        SparkSession spark = SparkSessions.open(c, "instructgpt-score");
+        try {
+            ScoreStage.Summary s = ScoreStage.run(spark, c);
+            System.err.printf("score: %d rows, mean score %.4f, written to %s%n", s.rows(), s.meanScore(), s.output());
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+}
