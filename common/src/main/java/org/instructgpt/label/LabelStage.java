@@ -52,7 +52,7 @@ public final class LabelStage {
         if (k < 2 || k > 9) {
             throw new IllegalArgumentException("instructgpt.label.k = " + k + ": a labeler ranks 2 to 9 responses (the paper: 4 to 9)");
         }
-        PolicyLabeler labeler = new PolicyLabeler(c.getString("policy"), seed, k,
+        PolicyLabeler labeler = new PolicyLabeler(c.getStringList("policies"), seed, k,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0),
                 c.getInt("prompts-per-batch"), new GoldJudge(WorldGenerator.factSeed(report.seed()), template),
                 new LabelerPool(seed, report.labelerTemperature(), c.getInt("labelers"), c.getDouble("labeler-spread")));
@@ -71,8 +71,9 @@ public final class LabelStage {
             JavaRDD<DataRecord> comparisons = labeled.filter(l -> l.comparison() != null).map(l -> l.comparison());
             long n = comparisons.count();
             if (n == 0) {
-                throw new IllegalStateException("no prompt of " + c.getString("prompts") + " got two distinct samples from "
-                        + c.getString("policy") + " (" + skipped + "); raise instructgpt.label.temperature");
+                throw new IllegalStateException("no prompt of " + c.getString("prompts") + " got two distinct samples of "
+                        + "different quality from " + c.getStringList("policies") + " (" + skipped + "); raise "
+                        + "instructgpt.label.temperature or add a policy");
             }
             // Written aside and moved into place, so an earlier labeling survives a failed one.
             Path target = new Path(output);

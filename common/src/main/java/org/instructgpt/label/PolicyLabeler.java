@@ -23,13 +23,20 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * One partition's share of labeling: for each prompt, K samples of the policy (each from the prompt's own seed, so a
+ * One partition's share of labeling: for each prompt, K samples split over the policies (the paper's comparisons
+ * came from several models; each sample from the prompt's own seed, so a
  * sample does not depend on its batch, its partition or a task retry), the distinct ones judged by the gold judge
  * and ranked by the prompt's labeler, equally good ones tied, as a comparison. A prompt with fewer than two distinct
  * samples, or whose samples are all equally good, is skipped (its comparison would have no pair) and counted.
  */
-public record PolicyLabeler(String policy, long seed, int k, SamplingConfig sampling, int promptsPerBatch,
+public record PolicyLabeler(List<String> policies, long seed, int k, SamplingConfig sampling, int promptsPerBatch,
                             GoldJudge judge, LabelerPool labelers) implements Serializable {
+    public PolicyLabeler {
+        if (policies.isEmpty() || policies.size() > k) {
+            throw new IllegalArgumentException("need 1 to K = " + k + " policies, got " + policies.size());
+        }
+        policies = List.copyOf(policies);
+    }
 
     /** A prompt's comparison, or null with the reason it was skipped. */
     public record Labeled(DataRecord.Comparison comparison, String skipped) implements Serializable {
@@ -38,45 +45,74 @@ public record PolicyLabeler(String policy, long seed, int k, SamplingConfig samp
     public Iterator<Labeled> label(Iterator<DataRecord.Comparison> prompts) {
         List<Labeled> out = new ArrayList<>();
         List<DataRecord.Comparison> batch = new ArrayList<>();
-        ModelCheckpoint.Loaded p = ModelPool.borrow(policy);
+        List<ModelCheckpoint.Loaded> loaded = new ArrayList<>();
         try {
-            Tokenizer tok = p.tokenizer().orElseThrow(() -> new IllegalArgumentException("instructgpt.label.policy: "
-                    + policy + " has no tokenizer to decode its samples with"));
+            for (String p : policies) {
+                loaded.add(ModelPool.borrow(p));
+            }
             while (prompts.hasNext()) {
                 batch.add(prompts.next());
                 if (batch.size() == promptsPerBatch || !prompts.hasNext()) {
-                    out.addAll(labelBatch(p.model(), tok, batch));
+                    out.addAll(labelBatch(loaded, batch));
                     batch.clear();
                 }
             }
         } finally {
-            ModelPool.giveBack(policy, p);
+            for (int i = 0; i < loaded.size(); i++) {
+                ModelPool.giveBack(policies.get(i), loaded.get(i));
+            }
         }
         return out.iterator();
     }
 
-    private List<Labeled> labelBatch(Gpt2Model model, Tokenizer tok, List<DataRecord.Comparison> prompts) {
-        int maxPrompt = model.config().nPositions - sampling.maxNewTokens();
-        ExampleEncoder enc = new ExampleEncoder(tok, Math.max(2, maxPrompt));
-        int[][] ids = new int[prompts.size() * k][];
-        long[] seeds = new long[ids.length];
+    /** Samples of policy {@code pi} per prompt: K split as evenly as possible, the first policies taking the rest. */
+    int samplesOf(int pi) {
+        return k / policies.size() + (pi < k % policies.size() ? 1 : 0);
+    }
+
+    /** texts[i] = every sample of prompt i, policy by policy. */
+    private List<List<String>> sample(List<ModelCheckpoint.Loaded> loaded, List<DataRecord.Comparison> prompts) {
+        List<List<String>> texts = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-            int[] prompt = enc.prompt(prompts.get(i).prompt(), maxPrompt).ids();
-            for (int j = 0; j < k; j++) {
-                ids[i * k + j] = prompt;
-                seeds[i * k + j] = Seeds.derive(seed, key(prompts.get(i)), j);
+            texts.add(new ArrayList<>());
+        }
+        for (int pi = 0; pi < loaded.size(); pi++) {
+            Gpt2Model model = loaded.get(pi).model();
+            String name = policies.get(pi);
+            Tokenizer tok = loaded.get(pi).tokenizer().orElseThrow(() -> new IllegalArgumentException(
+                    "instructgpt.label.policies: " + name + " has no tokenizer to decode its samples with"));
+            int kp = samplesOf(pi);
+            int maxPrompt = model.config().nPositions - sampling.maxNewTokens();
+            ExampleEncoder enc = new ExampleEncoder(tok, Math.max(2, maxPrompt));
+            int[][] ids = new int[prompts.size() * kp][];
+            long[] seeds = new long[ids.length];
+            for (int i = 0; i < prompts.size(); i++) {
+                int[] prompt = enc.prompt(prompts.get(i).prompt(), maxPrompt).ids();
+                for (int j = 0; j < kp; j++) {
+                    ids[i * kp + j] = prompt;
+                    seeds[i * kp + j] = Seeds.derive(seed, key(prompts.get(i)), pi, j);
+                }
+            }
+            int eos = tok.eosId() >= 0 ? tok.eosId() : model.config().eosTokenId;
+            int pad = tok.padId() >= 0 ? tok.padId() : eos;
+            GenerationResult r = new Generator(model, eos, pad).generate(ids, seeds, sampling);
+            for (int i = 0; i < prompts.size(); i++) {
+                for (int j = 0; j < kp; j++) {
+                    texts.get(i).add(tok.decode(r.responseTokens(i * kp + j)));
+                }
             }
         }
-        int eos = tok.eosId() >= 0 ? tok.eosId() : model.config().eosTokenId;
-        int pad = tok.padId() >= 0 ? tok.padId() : eos;
-        GenerationResult r = new Generator(model, eos, pad).generate(ids, seeds, sampling);
+        return texts;
+    }
+
+    private List<Labeled> labelBatch(List<ModelCheckpoint.Loaded> loaded, List<DataRecord.Comparison> prompts) {
+        List<List<String>> samples = sample(loaded, prompts);
         List<Labeled> out = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             DataRecord.Comparison src = prompts.get(i);
             Map<String, Double> distinct = new LinkedHashMap<>();
             java.util.Set<String> seen = new java.util.HashSet<>();
-            for (int j = 0; j < k; j++) {
-                String text = tok.decode(r.responseTokens(i * k + j));
+            for (String text : samples.get(i)) {
                 // Distinct as the import's validation sees it: the same answer up to surrounding whitespace.
                 if (!text.isBlank() && seen.add(text.strip())) {
                     distinct.put(text, judge.judgePrompt(src.prompt(), text).score());

@@ -47,7 +47,7 @@ class LabelStageTest {
         ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve("policy").toUri()), policy, new ByteLevelTokenizer(),
                 null, null);
         settings = List.of("instructgpt.world.output=\"" + world + "\"",
-                "instructgpt.label.policy=\"" + tmp.resolve("policy") + "\"",
+                "instructgpt.label.policies=[\"" + tmp.resolve("policy") + "\"]",
                 "instructgpt.label.max-new-tokens=12");
     }
 
@@ -63,6 +63,15 @@ class LabelStageTest {
                 SplitAssigner.VALIDATION));
         all.sort(Comparator.comparing(r -> ((DataRecord.Comparison) r).promptId()));
         return all;
+    }
+
+    @Test
+    void kIsSplitEvenlyOverThePolicies() {
+        PolicyLabeler l = new PolicyLabeler(List.of("a", "b", "c"), 1, 7,
+                org.instructgpt.generate.SamplingConfig.greedy(1), 1, null, null);
+        assertEquals(List.of(3, 2, 2), List.of(l.samplesOf(0), l.samplesOf(1), l.samplesOf(2)));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new PolicyLabeler(
+                List.of("a", "b", "c"), 1, 2, org.instructgpt.generate.SamplingConfig.greedy(1), 1, null, null));
     }
 
     @Test
