@@ -44,6 +44,11 @@ public final class PairwiseRankingLoss implements TrainingObjective<RankedExampl
     }
 
     @Override
+    public String unit() {
+        return "comparisons";
+    }
+
+    @Override
     public LossSum evaluate(Gpt2Model model, List<RankedExample> micro) {
         double[] scores = ScalarHead.scores(model, batch(micro));
         List<KWayRanking.Result> results = new ArrayList<>();

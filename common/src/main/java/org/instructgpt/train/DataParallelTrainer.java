@@ -67,6 +67,11 @@ public final class DataParallelTrainer<E extends Serializable> {
         return step;
     }
 
+    /** What the objective's weight counts (tokens, comparisons). */
+    public String unit() {
+        return objective.unit();
+    }
+
     public AdamW optimizer() {
         return adamW;
     }

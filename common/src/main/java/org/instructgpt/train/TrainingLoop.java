@@ -34,7 +34,7 @@ public final class TrainingLoop {
 
     /** How the run went. */
     public record Summary(long steps, double finalLoss, double bestValidationLoss, double medianTokensPerSecond,
-                          double medianOverheadShare) {
+                          double medianOverheadShare, String unit) {
     }
 
     private TrainingLoop() {
@@ -71,17 +71,17 @@ public final class TrainingLoop {
                 m.put("loss", r.loss());
                 m.put("lr", r.learningRate());
                 m.put("grad_norm", r.gradNorm());
-                m.put("tokens", r.weight());
+                m.put(t.unit(), r.weight());
                 m.put("seconds", r.seconds());
-                m.put("tokens_per_s", r.weight() / r.seconds());
+                m.put(t.unit() + "_per_s", r.weight() / r.seconds());
                 m.put("spark_overhead_share", r.overheadShare());
                 for (String name : r.metrics().names()) {
                     m.put(name, r.metrics().mean(name));
                 }
                 tps[n] = r.weight() / r.seconds();
                 overhead[n++] = r.overheadShare();
-                progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f tok/s", r.loss(), r.learningRate(),
-                        r.weight() / r.seconds()));
+                progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f %s/s", r.loss(), r.learningRate(),
+                        r.weight() / r.seconds(), t.unit()));
                 boolean end = r.step() == steps;
                 if (validation != null && (r.step() % Math.max(1, s.validateEvery()) == 0 || end)) {
                     TrainingObjective.LossSum val = t.evaluate(validation);
@@ -107,7 +107,7 @@ public final class TrainingLoop {
         cm.saveNamed("final", t, tok, prov);
         metrics.flush();
         LossCurves.write(metrics.records(), s.stage() + " loss", new Path(s.output(), "loss.png"));
-        return new Summary(t.step(), last, best, median(tps, n), median(overhead, n));
+        return new Summary(t.step(), last, best, median(tps, n), median(overhead, n), t.unit());
     }
 
     private static void refuseExistingRun(CheckpointManager cm) {

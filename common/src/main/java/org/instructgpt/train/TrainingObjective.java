@@ -18,6 +18,11 @@ public interface TrainingObjective<E> extends Serializable {
     /** Forward only (validation). */
     LossSum evaluate(Gpt2Model model, List<E> microBatch);
 
+    /** What the weight counts, for progress lines and metrics ("tokens" predicted; the reward model's "comparisons"). */
+    default String unit() {
+        return "tokens";
+    }
+
     /** A summed loss, the weight it is a sum over, and the objective's own metrics (as sums). */
     record LossSum(double loss, double weight, MetricSums metrics) implements Serializable {
         public LossSum(double loss, double weight) {

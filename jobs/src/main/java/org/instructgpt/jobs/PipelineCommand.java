@@ -54,7 +54,7 @@ public final class PipelineCommand implements Callable<Integer> {
             TrainingCommands.report("pretrain", PretrainStage.run(spark, c));
             TrainingCommands.report("sft", SftStage.run(spark, c));
             LabelStage.Summary labeled = LabelStage.run(spark, c);
-            System.err.printf("label: %d comparisons of the SFT policy's samples; skipped %s%n", labeled.labeled(),
+            System.err.printf("label: %d comparisons of the policies' samples; skipped %s%n", labeled.labeled(),
                     labeled.skipped());
             RmStage.Summary rm = RmStage.run(spark, c);
             TrainingCommands.report("rm", rm.training());

@@ -31,9 +31,9 @@ final class TrainingCommands {
     }
 
     static void report(String stage, TrainingLoop.Summary s) {
-        System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f tokens/s,"
+        System.err.printf("%s: %d steps, final training loss %.4f, best validation loss %.4f, median %.0f %s/s,"
                         + " Spark overhead %.1f%% of a step%n", stage, s.steps(), s.finalLoss(), s.bestValidationLoss(),
-                s.medianTokensPerSecond(), 100 * s.medianOverheadShare());
+                s.medianTokensPerSecond(), s.unit(), 100 * s.medianOverheadShare());
     }
 
     @Command(name = "pretrain", mixinStandardHelpOptions = true,
