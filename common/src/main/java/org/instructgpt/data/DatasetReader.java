@@ -29,9 +29,9 @@ public final class DatasetReader {
     private DatasetReader() {
     }
 
-    /** The valid rows (cached: count, then use), the rejected ones, and how many of each. */
+    /** The valid rows and the rejected ones (both drawn from one cached check), and how many of each. */
     public record Checked(JavaRDD<DataRecord> valid, JavaRDD<Reject> rejects, long validCount,
-                          Map<String, Long> rejectedByReason) {
+                          Map<String, Long> rejectedByReason, JavaRDD<?> cached) {
         public long rejectedCount() {
             return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
         }
@@ -42,7 +42,7 @@ public final class DatasetReader {
         }
 
         public void release() {
-            valid.unpersist();
+            cached.unpersist();
         }
     }
 
@@ -51,14 +51,15 @@ public final class DatasetReader {
         JavaRDD<Tuple2<DataRecord, Reject>> checked = rows.mapPartitions(it -> check(kind, it))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Map<String, Long> byReason = new TreeMap<>(checked.filter(t -> t._2() != null).map(t -> t._2().rule()).countByValue());
-        JavaRDD<DataRecord> valid = checked.filter(t -> t._1() != null).map(Tuple2::_1).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<DataRecord> valid = checked.filter(t -> t._1() != null).map(Tuple2::_1);
         long validCount = valid.count();
         JavaRDD<Reject> rejects = checked.filter(t -> t._2() != null).map(Tuple2::_2);
         if (validCount == 0) {
-            throw new DataQualityException(path + " has no valid " + kind.id() + " rows"
-                    + (byReason.isEmpty() ? "" : "; rejected: " + byReason + ", first: " + rejects.first()));
+            String why = byReason.isEmpty() ? "" : "; rejected: " + byReason + ", first: " + rejects.first();
+            checked.unpersist();
+            throw new DataQualityException(path + " has no valid " + kind.id() + " rows" + why);
         }
-        return new Checked(valid, rejects, validCount, byReason);
+        return new Checked(valid, rejects, validCount, byReason, checked);
     }
 
     /**

@@ -46,6 +46,33 @@ public final class Fs {
         return new Path(target.getParent(), "." + target.getName() + ".tmp-" + java.util.UUID.randomUUID());
     }
 
+    /** Writes a directory's contents into the (staging) path it is given. */
+    @FunctionalInterface
+    public interface DirectoryWriter {
+        void writeTo(Path staging) throws IOException;
+    }
+
+    /**
+     * Writes a directory beside {@code target} and puts it in place once complete: a previous {@code target} survives
+     * a failed write, and the partial one is removed.
+     */
+    public static void writeDirectory(Path target, DirectoryWriter writer) {
+        Path staging = stagingSibling(target);
+        FileSystem fs = of(target);
+        try {
+            try {
+                writer.writeTo(staging);
+                replaceDirectory(fs, staging, target);
+            } finally {
+                if (fs.exists(staging)) {
+                    fs.delete(staging, true);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Puts the complete directory {@code staged} at {@code target}; a previous {@code target} is removed only after. */
     public static void replaceDirectory(FileSystem fs, Path staged, Path target) throws IOException {
         Path old = null;

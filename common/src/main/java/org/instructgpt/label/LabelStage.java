@@ -1,7 +1,6 @@
 package org.instructgpt.label;
 
 import com.typesafe.config.Config;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
@@ -21,8 +20,6 @@ import org.instructgpt.world.WorldReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -76,16 +73,12 @@ public final class LabelStage {
                         + "instructgpt.label.temperature or add a policy");
             }
             // Written aside and moved into place, so an earlier labeling survives a failed one.
-            Path target = new Path(output);
-            Path staging = Fs.stagingSibling(target);
-            DatasetIO.write(spark, comparisons, DatasetKind.COMPARISONS, staging.toString());
-            DatasetReader.writeRejects(spark, prompts, staging.toString(), "prompts");
-            FileSystem fs = Fs.of(target);
-            Fs.replaceDirectory(fs, staging, target);
+            Fs.writeDirectory(new Path(output), staging -> {
+                DatasetIO.write(spark, comparisons, DatasetKind.COMPARISONS, staging.toString());
+                DatasetReader.writeRejects(spark, prompts, staging.toString(), "prompts");
+            });
             LOG.info("label: {} prompts labeled with {} samples each into {}; skipped {}", n, k, output, skipped);
             return new Summary(n, skipped, output);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
         } finally {
             labeled.unpersist();
             prompts.release();

@@ -41,7 +41,11 @@ public final class RewardModel {
      * state and provenance (atomically, as every checkpoint).
      */
     public static void writeBias(FileSystem fs, Path dir, double bias) throws IOException {
-        ModelCheckpoint.Loaded l = ModelCheckpoint.load(fs, dir, DataType.FLOAT);
+        writeBias(fs, dir, ModelCheckpoint.load(fs, dir, DataType.FLOAT), bias);
+    }
+
+    /** As {@link #writeBias(FileSystem, Path, double)}, for the checkpoint already loaded from {@code dir}. */
+    public static void writeBias(FileSystem fs, Path dir, ModelCheckpoint.Loaded l, double bias) throws IOException {
         Gpt2Model m = l.model();
         if (!m.hasScoreHead()) {
             throw new IllegalArgumentException(dir + " is not a reward model: it has no score head");

@@ -168,14 +168,15 @@ public final class RmStage {
                 return Double.NaN;
             }
             INDArray trained = t.model().params().flat().dup();
-            t.model().params().flat().assign(ModelCheckpoint.load(fs, dir, DataType.FLOAT).model().params().flat());
+            ModelCheckpoint.Loaded saved = ModelCheckpoint.load(fs, dir, DataType.FLOAT);
+            t.model().params().flat().assign(saved.model().params().flat());
             double bias;
             try {
                 bias = -t.evaluate(demos, new MeanScore(padId)).mean();
             } finally {
                 t.model().params().flat().assign(trained);
             }
-            RewardModel.writeBias(fs, dir, bias);
+            RewardModel.writeBias(fs, dir, saved, bias);
             LOG.info("rm: {} scores the {} demonstrations {} on average; its bias is set to {}", dir, demos.count(),
                     String.format("%.4f", -bias), String.format("%.4f", bias));
             return bias;

@@ -23,8 +23,6 @@ import org.instructgpt.tokenizer.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -68,17 +66,14 @@ public final class ScoreStage {
             long n = scored.count();
             double mean = n == 0 ? Double.NaN : scored.map(r -> r.getDouble(5)).reduce(Double::sum) / n;
             // Written aside and moved into place: an earlier scoring survives a failed one.
-            Path target = new Path(output);
-            Path staging = Fs.stagingSibling(target);
-            spark.createDataFrame(scored, SCHEMA).write().mode(SaveMode.Overwrite).partitionBy("split")
-                    .parquet(staging.toString());
-            DatasetReader.writeRejects(spark, input, staging.toString(), "data");
-            Fs.replaceDirectory(Fs.of(target), staging, target);
+            Fs.writeDirectory(new Path(output), staging -> {
+                spark.createDataFrame(scored, SCHEMA).write().mode(SaveMode.Overwrite).partitionBy("split")
+                        .parquet(staging.toString());
+                DatasetReader.writeRejects(spark, input, staging.toString(), "data");
+            });
             LOG.info("score: {} rows of {} scored by {}, mean {}, into {}", n, c.getString("data"), model,
                     String.format("%.4f", mean), output);
             return new Summary(n, mean, output);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
         } finally {
             scored.unpersist();
             input.release();

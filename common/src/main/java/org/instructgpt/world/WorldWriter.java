@@ -10,8 +10,6 @@ import org.instructgpt.data.DatasetIO;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.io.Fs;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Writes a world as the pipeline's datasets: {@code pretrain/}, {@code sft/} (demonstrations), {@code rm/}
@@ -31,10 +29,8 @@ public final class WorldWriter {
 
     /** Writes everything beside {@code output} first; a previous world there is replaced only once this one is whole. */
     public static void write(SparkSession spark, World w, String output) {
-        Path target = new Path(output);
-        Path out = Fs.stagingSibling(target);
-        FileSystem fs = Fs.of(out);
-        try {
+        Fs.writeDirectory(new Path(output), out -> {
+            FileSystem fs = Fs.of(out);
             DatasetIO.write(spark, w.pretrain(), DatasetKind.PRETRAIN, new Path(out, PRETRAIN).toString());
             DatasetIO.write(spark, w.sft(), DatasetKind.DEMONSTRATIONS, new Path(out, SFT).toString());
             DatasetIO.write(spark, w.rm(), DatasetKind.COMPARISONS, new Path(out, RM).toString());
@@ -43,9 +39,6 @@ public final class WorldWriter {
             try (FSDataOutputStream os = fs.create(new Path(out, REPORT), true)) {
                 os.write(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(w.report()));
             }
-            Fs.replaceDirectory(fs, out, target);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the world to " + output + ": " + e.getMessage(), e);
-        }
+        });
     }
 }

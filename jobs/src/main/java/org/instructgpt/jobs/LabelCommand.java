@@ -1,9 +1,6 @@
 package org.instructgpt.jobs;
 
-import com.typesafe.config.Config;
-import org.apache.spark.sql.SparkSession;
 import org.instructgpt.label.LabelStage;
-import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -19,14 +16,9 @@ final class LabelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Config c = config.load();
-        SparkSession spark = SparkSessions.open(c, "instructgpt-label");
-        try {
+        return TrainingCommands.withSpark(config.load(), "label", (spark, c) -> {
             LabelStage.Summary s = LabelStage.run(spark, c);
             System.err.printf("label: %d comparisons written to %s; skipped %s%n", s.labeled(), s.output(), s.skipped());
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        });
     }
 }

@@ -1,9 +1,6 @@
 package org.instructgpt.jobs;
 
-import com.typesafe.config.Config;
-import org.apache.spark.sql.SparkSession;
 import org.instructgpt.rm.RmStage;
-import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -23,16 +20,11 @@ final class RmCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         resume.applyTo(config, "rm");
-        Config c = config.load();
-        SparkSession spark = SparkSessions.open(c, "instructgpt-rm");
-        try {
+        return TrainingCommands.withSpark(config.load(), "rm", (spark, c) -> {
             RmStage.Summary s = RmStage.run(spark, c);
             TrainingCommands.report("rm", s.training());
             System.err.printf("rm: bias %.4f (final), %.4f (best): demonstrations now score 0 on average%n",
                     s.finalBias(), s.bestBias());
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        });
     }
 }

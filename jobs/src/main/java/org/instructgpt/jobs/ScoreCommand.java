@@ -1,9 +1,6 @@
 package org.instructgpt.jobs;
 
-import com.typesafe.config.Config;
-import org.apache.spark.sql.SparkSession;
 import org.instructgpt.rm.ScoreStage;
-import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -19,14 +16,9 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Config c = config.load();
-        SparkSession spark = SparkSessions.open(c, "instructgpt-score");
-        try {
+        return TrainingCommands.withSpark(config.load(), "score", (spark, c) -> {
             ScoreStage.Summary s = ScoreStage.run(spark, c);
             System.err.printf("score: %d rows, mean score %.4f, written to %s%n", s.rows(), s.meanScore(), s.output());
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        });
     }
 }

@@ -20,10 +20,14 @@ final class TrainingCommands {
     static int run(ConfigOptions config, ResumeOption resume, String stage,
                    BiFunction<SparkSession, Config, TrainingLoop.Summary> body) {
         resume.applyTo(config, stage);
-        Config c = config.load();
+        return withSpark(config.load(), stage, (spark, c) -> report(stage, body.apply(spark, c)));
+    }
+
+    /** Opens Spark for a stage's command, runs it, and stops Spark whatever happened; exit code 0. */
+    static int withSpark(Config c, String stage, java.util.function.BiConsumer<SparkSession, Config> body) {
         SparkSession spark = SparkSessions.open(c, "instructgpt-" + stage);
         try {
-            report(stage, body.apply(spark, c));
+            body.accept(spark, c);
             return 0;
         } finally {
             spark.stop();
