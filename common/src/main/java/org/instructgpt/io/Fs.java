@@ -112,4 +112,27 @@ public final class Fs {
         }
         return b;
     }
+
+    /**
+     * A small JSON report (indented, via Jackson) written beside its final name and renamed into place, so a reader
+     * never sees half of one and an earlier report survives a failed write.
+     */
+    public static void writeJson(Path target, Object value) {
+        FileSystem fs = of(target);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try {
+            try (org.apache.hadoop.fs.FSDataOutputStream os = fs.create(tmp, true)) {
+                os.write(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value));
+            }
+            if (fs.exists(target) && !fs.delete(target, false)) {
+                throw new IOException("cannot replace " + target);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("cannot rename " + tmp + " to " + target);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
 }

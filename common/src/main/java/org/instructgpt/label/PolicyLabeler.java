@@ -2,14 +2,10 @@ package org.instructgpt.label;
 
 import org.instructgpt.data.Candidate;
 import org.instructgpt.data.DataRecord;
-import org.instructgpt.data.ExampleEncoder;
-import org.instructgpt.generate.GenerationResult;
-import org.instructgpt.generate.Generator;
 import org.instructgpt.generate.SamplingConfig;
+import org.instructgpt.generate.TextSampler;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.ModelPool;
-import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.util.Seeds;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.LabelerPool;
@@ -77,29 +73,19 @@ public record PolicyLabeler(List<String> policies, long seed, int k, SamplingCon
             texts.add(new ArrayList<>());
         }
         for (int pi = 0; pi < loaded.size(); pi++) {
-            Gpt2Model model = loaded.get(pi).model();
-            String name = policies.get(pi);
-            Tokenizer tok = loaded.get(pi).tokenizer().orElseThrow(() -> new IllegalArgumentException(
-                    "instructgpt.label.policies: " + name + " has no tokenizer to decode its samples with"));
             int kp = samplesOf(pi);
-            int maxPrompt = model.config().nPositions - sampling.maxNewTokens();
-            ExampleEncoder enc = new ExampleEncoder(tok, Math.max(2, maxPrompt));
-            int[][] ids = new int[prompts.size() * kp][];
-            long[] seeds = new long[ids.length];
+            List<String> asked = new ArrayList<>();
+            long[] seeds = new long[prompts.size() * kp];
             for (int i = 0; i < prompts.size(); i++) {
-                int[] prompt = enc.prompt(prompts.get(i).prompt(), maxPrompt).ids();
                 for (int j = 0; j < kp; j++) {
-                    ids[i * kp + j] = prompt;
+                    asked.add(prompts.get(i).prompt());
                     seeds[i * kp + j] = Seeds.derive(seed, key(prompts.get(i)), pi, j);
                 }
             }
-            int eos = tok.eosId() >= 0 ? tok.eosId() : model.config().eosTokenId;
-            int pad = tok.padId() >= 0 ? tok.padId() : eos;
-            GenerationResult r = new Generator(model, eos, pad).generate(ids, seeds, sampling);
-            for (int i = 0; i < prompts.size(); i++) {
-                for (int j = 0; j < kp; j++) {
-                    texts.get(i).add(tok.decode(r.responseTokens(i * kp + j)));
-                }
+            List<String> answers = new TextSampler(loaded.get(pi), "instructgpt.label.policies: " + policies.get(pi))
+                    .sample(asked, seeds, sampling);
+            for (int i = 0; i < answers.size(); i++) {
+                texts.get(i / kp).add(answers.get(i));
             }
         }
         return texts;

@@ -28,6 +28,7 @@ import org.instructgpt.train.ShardedData;
 import org.instructgpt.train.StageSettings;
 import org.instructgpt.train.TrainingLoop;
 import org.instructgpt.world.GoldJudge;
+import org.instructgpt.world.LabelerPool;
 import org.instructgpt.world.WorldGenerator;
 import org.instructgpt.world.WorldReport;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -52,8 +53,8 @@ public final class RmStage {
     private RmStage() {
     }
 
-    /** How training went, and the biases set afterwards. */
-    public record Summary(TrainingLoop.Summary training, double finalBias, double bestBias) {
+    /** How training went, the biases set afterwards, and the final model's quality on the validation comparisons. */
+    public record Summary(TrainingLoop.Summary training, double finalBias, double bestBias, RmQuality.Report quality) {
     }
 
     public static Summary run(SparkSession spark, Config root) {
@@ -69,7 +70,9 @@ public final class RmStage {
 
         String output = c.getString("output");
         DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.COMPARISONS, c.getString("data"), output);
-        GoldJudge judge = goldJudge(root, c);
+        WorldReport world = world(c);
+        GoldJudge judge = world == null ? null : new GoldJudge(WorldGenerator.factSeed(world.seed()),
+                ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")));
         ShardedData<RankedExample> train = ShardedData.of(ranked(input.valid(), SplitAssigner.TRAIN, tokSpec, maxLength,
                 judge), st.partitions());
         ShardedData<RankedExample> validation = ShardedData.of(ranked(input.valid(), SplitAssigner.VALIDATION, tokSpec,
@@ -95,14 +98,16 @@ public final class RmStage {
             TrainingLoop.Summary s = TrainingLoop.run(t, validation.count() > 0 ? validation : null,
                     st.loop("rm", output, steps, Math.max(1, stepsPerEpoch / c.getInt("validations-per-epoch"))),
                     base.tokenizer(), prov);
+            double finalBias = 0;
+            double bestBias = 0;
             if (c.getString("demonstrations").isEmpty()) {
                 LOG.info("rm: no demonstrations given (instructgpt.rm.demonstrations), so no bias is set");
-                return new Summary(s, 0, 0);
+            } else {
+                demos = demonstrations(spark, c, tokSpec, maxLength, st.partitions());
+                finalBias = normalize(t, demos, padId, new Path(output, "final"));
+                bestBias = normalize(t, demos, padId, new Path(output, "best"));
             }
-            demos = demonstrations(spark, c, tokSpec, maxLength, st.partitions());
-            double finalBias = normalize(t, demos, padId, new Path(output, "final"));
-            double bestBias = normalize(t, demos, padId, new Path(output, "best"));
-            return new Summary(s, finalBias, bestBias);
+            return new Summary(s, finalBias, bestBias, quality(root, input, world, judge, maxLength, output));
         } finally {
             train.release();
             validation.release();
@@ -129,20 +134,36 @@ public final class RmStage {
                 new ExampleEncoder(Tokenizers.forSpec(tokSpec), maxLength), judge));
     }
 
-    /** The embedded world's gold judge when {@code world} names one (accuracy against gold is then measured). */
-    private static GoldJudge goldJudge(Config root, Config c) {
+    /** The embedded world when {@code world} names one (accuracy against gold and held-out labelers is then measured). */
+    private static WorldReport world(Config c) {
         String world = c.getString("world");
         try {
             if (world.isEmpty() || !Fs.of(new Path(world)).exists(new Path(world, "world.json"))) {
-                LOG.info("rm: no embedded world at instructgpt.rm.world = '{}': accuracy against gold is not measured", world);
+                LOG.info("rm: no embedded world at instructgpt.rm.world = '{}': accuracy against gold and held-out"
+                        + " labelers is not measured", world);
                 return null;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        WorldReport report = WorldReport.read(world);
-        return new GoldJudge(WorldGenerator.factSeed(report.seed()),
-                ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")));
+        return WorldReport.read(world);
+    }
+
+    /** The final model's {@link RmQuality} on the validation comparisons, also written to {@code quality.json}. */
+    private static RmQuality.Report quality(Config root, DatasetReader.Checked input, WorldReport world, GoldJudge judge,
+                                            int maxLength, String output) {
+        Config label = root.getConfig("instructgpt.label");
+        long seed = root.getLong("instructgpt.seed");
+        LabelerPool heldout = world == null ? null : LabelerPool.heldOut(seed, world.labelerTemperature(),
+                label.getInt("labelers"), label.getDouble("labeler-spread"));
+        RmQuality.Report q = RmQuality.measure(input.valid().filter(d -> SplitAssigner.VALIDATION.equals(d.split()))
+                        .map(d -> (DataRecord.Comparison) d), new Path(output, "final").toString(), maxLength,
+                root.getInt("instructgpt.score.batch-size"), judge, heldout, seed);
+        Fs.writeJson(new Path(output, "quality.json"), q);
+        LOG.info("rm: on {} validation prompts, accuracy {} against their labels, {} against held-out labelers (who"
+                        + " agree with the labels on {}), {} against gold (the labels: {})", q.prompts(), q.accuracy(),
+                q.heldoutAccuracy(), q.labelerAgreement(), q.goldAccuracy(), q.labelsGoldAccuracy());
+        return q;
     }
 
     /** Every labeler demonstration (both splits) as prompt + completion + EOS, the sequences the bias centres. */

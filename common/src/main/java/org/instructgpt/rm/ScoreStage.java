@@ -10,16 +10,12 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import org.instructgpt.data.Batches;
 import org.instructgpt.data.DataRecord;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.DatasetReader;
-import org.instructgpt.data.ExampleEncoder;
-import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.io.Fs;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.ModelPool;
-import org.instructgpt.tokenizer.Tokenizer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,31 +78,21 @@ public final class ScoreStage {
 
     /** One partition: the reward model borrowed once, rows scored a batch at a time. */
     static Iterator<Row> score(Iterator<DataRecord.Demonstration> rows, String model, int maxLength, int batch) {
-        List<Row> out = new ArrayList<>();
+        List<DataRecord.Demonstration> all = new ArrayList<>();
+        rows.forEachRemaining(all::add);
         ModelCheckpoint.Loaded rm = ModelPool.borrow(model);
+        double[] s;
         try {
-            if (!rm.model().hasScoreHead()) {
-                throw new IllegalArgumentException("instructgpt.score.model: " + model + " is not a reward model (no score head)");
-            }
-            Tokenizer tok = rm.tokenizer().orElseThrow(() -> new IllegalArgumentException("instructgpt.score.model: "
-                    + model + " has no tokenizer"));
-            ExampleEncoder enc = new ExampleEncoder(tok, Math.min(maxLength, rm.model().config().nPositions));
-            List<DataRecord.Demonstration> pending = new ArrayList<>();
-            while (rows.hasNext()) {
-                pending.add(rows.next());
-                if (pending.size() == batch || !rows.hasNext()) {
-                    List<TokenizedExample> seqs = pending.stream().map(d -> enc.demonstration(d.prompt(), d.completion())).toList();
-                    double[] s = RewardModel.scores(rm.model(), Batches.rightPadded(seqs, tok.padId()).input());
-                    for (int i = 0; i < pending.size(); i++) {
-                        DataRecord.Demonstration d = pending.get(i);
-                        out.add(RowFactory.create(d.promptId(), d.prompt(), d.completion(), d.groupId(), d.task(), s[i],
-                                d.split()));
-                    }
-                    pending.clear();
-                }
-            }
+            s = new RewardScorer(rm, "instructgpt.score.model " + model, maxLength, batch).score(
+                    all.stream().map(DataRecord.Demonstration::prompt).toList(),
+                    all.stream().map(DataRecord.Demonstration::completion).toList());
         } finally {
             ModelPool.giveBack(model, rm);
+        }
+        List<Row> out = new ArrayList<>(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            DataRecord.Demonstration d = all.get(i);
+            out.add(RowFactory.create(d.promptId(), d.prompt(), d.completion(), d.groupId(), d.task(), s[i], d.split()));
         }
         return out.iterator();
     }

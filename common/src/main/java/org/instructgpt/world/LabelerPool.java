@@ -27,6 +27,14 @@ public final class LabelerPool implements Serializable {
         }
     }
 
+    /**
+     * Labelers who labeled none of the training comparisons (the paper's held-out labelers): a pool of the same
+     * make-up drawn from another seed, so their temperatures and their assignment to customers differ.
+     */
+    public static LabelerPool heldOut(long seed, double temperature, int size, double spread) {
+        return new LabelerPool(Seeds.derive(seed, 0x4e1d0), temperature, size, spread);
+    }
+
     public int size() {
         return labelers.length;
     }

@@ -113,6 +113,23 @@ class RmStageTest {
         assertTrue(validation.get(0).get("loss").asDouble() > last.get("loss").asDouble(), "validation loss fell");
     }
 
+    /** quality.json's accuracy (the saved model scored by RewardScorer) equals the trainer's last validation's. */
+    @Test
+    void theQualityReportAgreesWithTheLastValidation() throws Exception {
+        JsonNode last = null;
+        for (String line : Files.readAllLines(tmp.resolve("rm/metrics.jsonl"))) {
+            JsonNode n = new ObjectMapper().readTree(line);
+            last = n.path("kind").asText().equals("validation") ? n : last;
+        }
+        JsonNode q = new ObjectMapper().readTree(tmp.resolve("rm/quality.json").toFile());
+        assertEquals(40, q.get("prompts").asInt());
+        assertEquals(last.get("accuracy").asDouble(), q.get("accuracy").get("value").asDouble(), 0.01);
+        assertEquals(summary.quality().accuracy().value(), q.get("accuracy").get("value").asDouble(), 0);
+        assertTrue(q.get("accuracy").get("low").asDouble() <= q.get("accuracy").get("value").asDouble());
+        assertEquals(last.get("accuracy_k3").asDouble(), q.get("accuracy_by_k").get("k3").get("value").asDouble(), 0.02);
+        assertEquals(0, summary.quality().goldAccuracy().n(), "no world, no gold");
+    }
+
     @Test
     void theBiasCentresTheDemonstrationsOnZero() throws Exception {
         Path fin = new Path(tmp.resolve("rm/final").toUri());

@@ -1,5 +1,6 @@
 package org.instructgpt.jobs;
 
+import org.instructgpt.rm.RmQuality;
 import org.instructgpt.rm.RmStage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +26,10 @@ final class RmCommand implements Callable<Integer> {
             TrainingCommands.report("rm", s.training());
             System.err.printf("rm: bias %.4f (final), %.4f (best): demonstrations now score 0 on average%n",
                     s.finalBias(), s.bestBias());
+            RmQuality.Report q = s.quality();
+            System.err.printf("rm: validation accuracy %s against the labels; %s against held-out labelers (their"
+                    + " agreement with the labels: %s); %s against gold (95%% intervals, %d prompts; quality.json)%n",
+                    q.accuracy(), q.heldoutAccuracy(), q.labelerAgreement(), q.goldAccuracy(), q.prompts());
         });
     }
 }
