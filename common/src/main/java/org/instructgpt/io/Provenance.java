@@ -60,6 +60,11 @@ public final class Provenance {
         return p;
     }
 
+    /** An independent copy, for fields that belong to one artifact only (an epoch's weights). */
+    public Provenance copy() {
+        return new Provenance(root.deepCopy());
+    }
+
     public Provenance input(String name, String path) {
         ((ObjectNode) root.get("inputs")).put(name, path);
         return this;

@@ -29,7 +29,6 @@ import org.instructgpt.train.StageSettings;
 import org.instructgpt.train.TrainingLoop;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.LabelerPool;
-import org.instructgpt.world.WorldGenerator;
 import org.instructgpt.world.WorldReport;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,8 +70,8 @@ public final class RmStage {
         String output = c.getString("output");
         DatasetReader.Checked input = DatasetReader.forStage(spark, DatasetKind.COMPARISONS, c.getString("data"), output);
         WorldReport world = world(c);
-        GoldJudge judge = world == null ? null : new GoldJudge(WorldGenerator.factSeed(world.seed()),
-                ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")));
+        GoldJudge judge = world == null ? null
+                : world.goldJudge(ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")));
         ShardedData<RankedExample> train = ShardedData.of(ranked(input.valid(), SplitAssigner.TRAIN, tokSpec, maxLength,
                 judge), st.partitions());
         ShardedData<RankedExample> validation = ShardedData.of(ranked(input.valid(), SplitAssigner.VALIDATION, tokSpec,
@@ -136,17 +135,12 @@ public final class RmStage {
 
     /** The embedded world when {@code world} names one (accuracy against gold and held-out labelers is then measured). */
     private static WorldReport world(Config c) {
-        String world = c.getString("world");
-        try {
-            if (world.isEmpty() || !Fs.of(new Path(world)).exists(new Path(world, "world.json"))) {
-                LOG.info("rm: no embedded world at instructgpt.rm.world = '{}': accuracy against gold and held-out"
-                        + " labelers is not measured", world);
-                return null;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        WorldReport w = WorldReport.find(c.getString("world")).orElse(null);
+        if (w == null) {
+            LOG.info("rm: no embedded world at instructgpt.rm.world = '{}': accuracy against gold and held-out"
+                    + " labelers is not measured", c.getString("world"));
         }
-        return WorldReport.read(world);
+        return w;
     }
 
     /** The final model's {@link RmQuality} on the validation comparisons, also written to {@code quality.json}. */

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * Supervised fine-tuning (the paper's SFT): the causal-LM loss on the completions of labeler demonstrations only,
  * from a base checkpoint (ours or a Hugging Face GPT-2 directory), for a number of epochs with a cosine schedule and
  * residual dropout (the paper: 16 epochs, cosine to 10%, dropout 0.2). Validation loss after every epoch; the final
- * and the best (lowest validation loss) checkpoints are kept.
+ * and the best (lowest validation loss) checkpoints are kept, and every epoch's weights ({@code epochs/epoch-N}) for
+ * {@link SftSelectionStage} to choose among by reward-model score, as the paper does.
  */
 public final class SftStage {
     private static final Logger LOG = LoggerFactory.getLogger(SftStage.class);
@@ -76,7 +77,8 @@ public final class SftStage {
                 model, opt, st.seed());
         try {
             return TrainingLoop.run(t, validation.count() > 0 ? validation : null,
-                    st.loop("sft", c.getString("output"), steps, stepsPerEpoch), tok, prov);
+                    st.loop("sft", c.getString("output"), steps, stepsPerEpoch)
+                            .withEpochWeights(c.getBoolean("epoch-weights") ? stepsPerEpoch : 0), tok, prov);
         } finally {
             train.release();
             validation.release();

@@ -62,6 +62,16 @@ public final class CheckpointManager {
         write(named(name), t, tok, prov);
     }
 
+    /** The model alone, without the optimizer's state (a candidate to choose, not a point to resume from). */
+    public void saveWeights(String name, DataParallelTrainer<?> t, Tokenizer tok, Provenance prov) {
+        Path dir = named(name);
+        try {
+            ModelCheckpoint.save(fs, dir, t.model(), tok, null, prov.put("step", t.step()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     private void write(Path dir, DataParallelTrainer<?> t, Tokenizer tok, Provenance prov) {
         Map<String, INDArray> tensors = new LinkedHashMap<>();
         tensors.put("adamw.m", t.optimizer().firstMoment());

@@ -27,9 +27,22 @@ import java.util.Optional;
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
 
-    /** Where and how often. */
+    /**
+     * Where and how often. {@code epochSteps} > 0 keeps the weights at the end of every epoch of that many steps
+     * ({@code epochs/epoch-N}, for choosing among epochs later, as SFT selection does).
+     */
     public record Settings(String stage, String output, long steps, long logEvery, long validateEvery,
-                           long checkpointEvery, int keepCheckpoints, boolean resume) implements Serializable {
+                           long checkpointEvery, int keepCheckpoints, boolean resume, long epochSteps)
+            implements Serializable {
+        public Settings(String stage, String output, long steps, long logEvery, long validateEvery, long checkpointEvery,
+                        int keepCheckpoints, boolean resume) {
+            this(stage, output, steps, logEvery, validateEvery, checkpointEvery, keepCheckpoints, resume, 0);
+        }
+
+        public Settings withEpochWeights(long stepsPerEpoch) {
+            return new Settings(stage, output, steps, logEvery, validateEvery, checkpointEvery, keepCheckpoints, resume,
+                    stepsPerEpoch);
+        }
     }
 
     /** How the run went. */
@@ -83,9 +96,10 @@ public final class TrainingLoop {
                 progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f %s/s", r.loss(), r.learningRate(),
                         r.weight() / r.seconds(), t.unit()));
                 boolean end = r.step() == steps;
+                double v = Double.NaN;
                 if (validation != null && (r.step() % Math.max(1, s.validateEvery()) == 0 || end)) {
                     TrainingObjective.LossSum val = t.evaluate(validation);
-                    double v = val.mean();
+                    v = val.mean();
                     ObjectNode vm = metrics.record("validation", r.step());
                     vm.put("loss", v);
                     for (String name : val.metrics().names()) {
@@ -97,6 +111,11 @@ public final class TrainingLoop {
                         best = v;
                         cm.saveNamed("best", t, tok, prov);
                     }
+                }
+                if (s.epochSteps() > 0 && (r.step() % s.epochSteps() == 0 || end)) {
+                    long epoch = (r.step() + s.epochSteps() - 1) / s.epochSteps();
+                    cm.saveWeights(String.format("epochs/epoch-%03d", epoch), t, tok,
+                            prov.copy().put("epoch", epoch).put("validation_loss", Double.isNaN(v) ? null : v));
                 }
                 if (r.step() % Math.max(1, s.checkpointEvery()) == 0 || end) {
                     cm.save(t, tok, prov);

@@ -19,6 +19,27 @@ public record WorldReport(
         @JsonProperty("labeler_agreement_target") double agreementTarget,
         @JsonProperty("labeler_agreement_expected") double agreementExpected,
         @JsonProperty("labeler_agreement_measured") double agreementMeasured) {
+    /**
+     * The report of the embedded world at {@code world}, or empty where there is none (an empty setting, or a
+     * directory without {@code world.json}: real data, where gold scores and simulated labelers do not exist).
+     */
+    public static java.util.Optional<WorldReport> find(String world) {
+        if (world.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(world, WorldWriter.REPORT);
+        try {
+            return org.instructgpt.io.Fs.of(p).exists(p) ? java.util.Optional.of(read(world)) : java.util.Optional.empty();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot look for " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The world's gold judge, reading prompts in the given chat template. */
+    public GoldJudge goldJudge(org.instructgpt.data.ChatTemplate template) {
+        return new GoldJudge(WorldGenerator.factSeed(seed), template);
+    }
+
     /** The report of the world written to {@code world} ({@code world.json}). */
     public static WorldReport read(String world) {
         org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(world, WorldWriter.REPORT);

@@ -45,6 +45,35 @@ class TrainingLoopTest {
         return TrainingLoop.run(t, DataParallelTrainerTest.data, s, new ByteLevelTokenizer(), Provenance.of("test"));
     }
 
+    /** Every epoch's weights, without optimizer state, with the epoch and that epoch's validation loss. */
+    @Test
+    void epochWeightsAreKeptWithTheirValidationLoss() throws Exception {
+        DataParallelTrainer<TokenizedExample> t = trainer();
+        TrainingLoop.Settings s = new TrainingLoop.Settings("test", dir.resolve("ep").toString(), 4, 1, 2, 4, 3, false)
+                .withEpochWeights(2);
+        TrainingLoop.run(t, DataParallelTrainerTest.data, s, new ByteLevelTokenizer(), Provenance.of("test"));
+        List<Double> losses = Files.readAllLines(dir.resolve("ep/metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"kind\":\"validation\"")).map(l -> {
+                    try {
+                        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(l).get("loss").asDouble();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).toList();
+        assertEquals(2, losses.size());
+        for (int e = 1; e <= 2; e++) {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir.resolve("ep/epochs/epoch-00" + e).toString());
+            ModelCheckpoint.Loaded l = ModelCheckpoint.load(org.instructgpt.io.Fs.of(p), p, DataType.FLOAT);
+            assertFalse(l.trainingState().isPresent(), "weights only");
+            assertEquals(e, l.provenance().orElseThrow().json().get("epoch").asLong());
+            assertEquals(2L * e, l.provenance().orElseThrow().json().get("step").asLong());
+            assertEquals(losses.get(e - 1), l.provenance().orElseThrow().json().get("validation_loss").asDouble(), 0);
+        }
+        org.apache.hadoop.fs.Path fin = new org.apache.hadoop.fs.Path(dir.resolve("ep/final").toString());
+        assertFalse(ModelCheckpoint.load(org.instructgpt.io.Fs.of(fin), fin, DataType.FLOAT).provenance().orElseThrow()
+                .json().has("epoch"), "an epoch's fields stay with its weights");
+    }
+
     @Test
     void aResumedRunEndsWithTheParametersOfAnUninterruptedOne() throws Exception {
         DataParallelTrainer<TokenizedExample> whole = trainer();

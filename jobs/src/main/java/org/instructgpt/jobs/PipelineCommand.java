@@ -13,6 +13,7 @@ import org.instructgpt.generate.Generator;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.io.Fs;
 import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.sft.SftSelectionStage;
 import org.instructgpt.sft.SftStage;
 import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.tokenizer.Tokenizer;
@@ -31,12 +32,12 @@ import java.util.concurrent.Callable;
 
 /**
  * The main job on the embedded world: prepare, pretrain, sft, label (the SFT policy's samples ranked by the world's
- * labelers), rm (PPO and evaluation follow), then a few SFT answers to held-out evaluation prompts with their gold
- * scores.
+ * labelers), rm, select-sft (the epoch the RM prefers; PPO and evaluation follow), then a few answers of the selected
+ * SFT model to held-out evaluation prompts with their gold scores.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-        description = "Run the pipeline on the embedded world: prepare -> pretrain -> sft -> label -> rm, then sample the "
-                + "SFT model.")
+        description = "Run the pipeline on the embedded world: prepare -> pretrain -> sft -> label -> rm -> select-sft, "
+                + "then sample the selected SFT model.")
 public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -58,6 +59,7 @@ public final class PipelineCommand implements Callable<Integer> {
                     labeled.skipped());
             RmStage.Summary rm = RmStage.run(spark, c);
             TrainingCommands.report("rm", rm.training());
+            SelectSftCommand.report(SftSelectionStage.run(spark, c));
             sample(spark, c);
             return 0;
         } finally {
@@ -65,9 +67,9 @@ public final class PipelineCommand implements Callable<Integer> {
         }
     }
 
-    /** Greedy SFT answers to the first evaluation prompts, judged by the world's gold judge. */
+    /** Greedy answers of the selected SFT model to the first evaluation prompts, judged by the world's gold judge. */
     private static void sample(SparkSession spark, Config c) throws Exception {
-        Path dir = new Path(c.getString("instructgpt.sft.output"), "final");
+        Path dir = new Path(c.getString("instructgpt.sft-select.output"), "selected");
         ModelCheckpoint.Loaded sft = ModelCheckpoint.load(Fs.of(dir), dir, DataType.FLOAT);
         Tokenizer tok = sft.tokenizer().orElseThrow();
         List<DataRecord> prompts = DatasetIO.collect(spark, DatasetKind.PROMPTS,
