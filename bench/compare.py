@@ -8,10 +8,12 @@ threadpoolctl shows the kernel architecture): one process on one core; one proce
 one process with intra-op threads = cores; one process per core run concurrently, throughputs summed.
 
     mvn -B -DskipTests package
-    python3 bench/compare.py                        # 3 rounds, configs S and M (about 12 minutes on 2 cores)
+    python3 bench/compare.py                        # 3 rounds, configs S and M (about 15 minutes on 2 cores)
     python3 bench/compare.py --before /tmp/before   # also a second checkout of ours (built), for before/after
 
-Prints the figures of every run, then a Markdown table of medians; nothing here is a test.
+Figures: training and generation tokens/s, a reward-model step (8 prompts x K 4 responses, the K-way loss) in
+comparisons/s and labeling's sampling (16 responses of 48 new tokens) in responses/s. Prints the figures of every
+run, then a Markdown table of medians; nothing here is a test.
 """
 import argparse
 import json
@@ -24,6 +26,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TORCH_PYTHON = "/usr/bin/python3"
+
+
+FIGURES = {"train": "training {} tok/s", "generate": "generation {} tok/s", "rm": "reward-model step {} comparisons/s",
+           "label": "labeling {} responses/s"}
 
 
 def result_line(out, what):
@@ -92,7 +98,7 @@ def torch_processes(n, configs):
         results.append(result_line(out, "torch_reference.py"))
     summed = {"blas": results[0]["blas"]}
     for c in configs:
-        summed[c] = {k: sum(r[c][k] for r in results) for k in ("train", "generate")}
+        summed[c] = {k: sum(r[c][k] for r in results) for k in FIGURES if k in results[0][c]}
     return summed
 
 
@@ -126,7 +132,8 @@ def main():
             start = time.time()
             r = runs[name]()
             seen[name].append(r)
-            figures = ", ".join(f"{c} train {r[c]['train']:.0f} gen {r[c]['generate']:.0f}" for c in a.configs)
+            figures = ", ".join(f"{c} " + " ".join(f"{k} {v:.1f}" for k, v in r[c].items() if k in FIGURES)
+                                for c in a.configs)
             print(f"round {rnd + 1} {name:24} {figures}"
                   + (f", sgemm {r['sgemm']:.1f}" if "sgemm" in r else "") + f" ({time.time() - start:.0f} s)", flush=True)
 
@@ -145,13 +152,15 @@ def main():
     header = "| figure | " + " | ".join(names) + " | ours best / torch best |"
     print(header)
     print("| --- |" + " ---: |" * (len(names) + 1))
-    for k, label in (("train", "training"), ("generate", "generation")):
+    for k, label in FIGURES.items():
         for c in a.configs:
+            if not all(k in seen[nm][0].get(c, {}) for nm in names):
+                continue
             vals = {nm: median(nm, c, k) for nm in names}
             ours_best = max(v for nm, v in vals.items() if nm.startswith("ours"))
             torch_vals = [v for nm, v in vals.items() if nm.startswith("torch")]
             ratio = f"{ours_best / max(torch_vals):.2f}x" if torch_vals else "-"
-            print(f"| {label} {c} tok/s | " + " | ".join(f"{vals[nm]:,.0f}" for nm in names) + f" | {ratio} |")
+            print(f"| {label.format(c)} | " + " | ".join(f"{vals[nm]:,.1f}" for nm in names) + f" | {ratio} |")
     if "M" in a.configs:
         flops = seen["ours, 1 replica"][0]["M"]["flops_per_token"]
         for nm in names:

@@ -61,12 +61,34 @@ class GPT(nn.Module):
         self.h = nn.ModuleList([Block(embd, heads) for _ in range(layers)])
         self.ln_f = nn.LayerNorm(embd, eps=1e-5)
 
-    def forward(self, idx, pos0=0, caches=None):
+    def hidden(self, idx, pos0=0, caches=None):
         t = idx.shape[1]
         x = self.wte(idx) + self.wpe(torch.arange(pos0, pos0 + t))
         for i, blk in enumerate(self.h):
             x = blk(x, None if caches is None else caches[i])
-        return self.ln_f(x) @ self.wte.weight.t()
+        return self.ln_f(x)
+
+    def forward(self, idx, pos0=0, caches=None):
+        return self.hidden(idx, pos0, caches) @ self.wte.weight.t()
+
+
+class RewardModel(nn.Module):
+    """GPT2ForSequenceClassification with one label: the transformer, a bias-free score head read at the last token."""
+
+    def __init__(self, cfg):
+        super().__init__()
+        self.gpt = GPT(**cfg)
+        self.score = nn.Linear(cfg["embd"], 1, bias=False)
+
+    def forward(self, idx):
+        return self.score(self.gpt.hidden(idx)[:, -1]).squeeze(-1)
+
+
+def kway_loss(scores, k):
+    """The paper's loss per prompt: the mean over its C(K,2) ranked pairs of -log sigmoid(r_w - r_l) (rank = index)."""
+    s = scores.view(-1, k)
+    w, l = torch.triu_indices(k, k, offset=1)
+    return -F.logsigmoid(s[:, w] - s[:, l]).mean(dim=1).sum()
 
 
 def median_time(fn, warmup, reps):
@@ -87,6 +109,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--sgemm", type=int, default=1024, help="size of the square sgemm timed first (0: none)")
+    ap.add_argument("--reward-model", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time a reward-model step and labeling's sampling")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -129,7 +153,42 @@ def main():
         gen = 16 * 64 / median_time(generate, 1, max(3, a.reps // 2))
         print(f"{name:6} {train:14.0f} {gen:16.0f}")
         result[name] = {"train": train, "generate": gen}
+        if a.reward_model:
+            result[name].update(reward_model(cfg, a))
+            print(f"{name:6} reward-model step {result[name]['rm']:.1f} comparisons/s; labeling "
+                  f"{result[name]['label']:.1f} responses/s")
     print("RESULT " + json.dumps(result))
+
+
+def reward_model(cfg, a):
+    """As instructgpt bench's RewardBenchmark: an RM step on 8 prompts x K 4 responses of 128 tokens, and labeling's
+    sampling of 16 responses (32-token prompts, 48 new tokens, temperature 1, KV cache)."""
+    prompts, k = 8, 4
+    rm = RewardModel(cfg)
+    opt = torch.optim.AdamW(rm.parameters(), lr=1e-5, betas=(0.9, 0.95), weight_decay=0.1)
+    x = torch.randint(cfg["vocab"], (prompts * k, 128))
+
+    def step():
+        loss = kway_loss(rm(x), k)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    comparisons = prompts / median_time(step, a.warmup, a.reps)
+    policy = GPT(**cfg)
+    prompt = torch.randint(cfg["vocab"], (16, 32))
+
+    @torch.no_grad()
+    def label():
+        caches = [[None, None] for _ in policy.h]
+        logits = policy(prompt, 0, caches)[:, -1]
+        for i in range(48):
+            nxt = torch.multinomial(logits.softmax(-1), 1)
+            if i == 47:
+                break
+            logits = policy(nxt, 32 + i, caches)[:, -1]
+
+    return {"rm": comparisons, "label": 16 / median_time(label, 1, max(3, a.reps // 2))}
 
 
 def blas_info():

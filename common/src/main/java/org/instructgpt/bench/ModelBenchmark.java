@@ -171,7 +171,7 @@ public final class ModelBenchmark {
         }
     }
 
-    private static int[][] randomIds(SplittableRandom rng, int rows, int len, int vocab) {
+    static int[][] randomIds(SplittableRandom rng, int rows, int len, int vocab) {
         int[][] ids = new int[rows][len];
         for (int[] row : ids) {
             for (int t = 0; t < len; t++) {
@@ -182,7 +182,7 @@ public final class ModelBenchmark {
     }
 
     /** Runs work(0..n-1) on the pool and waits for all; a failure is rethrown. */
-    private static void parallel(ExecutorService pool, int n, IntConsumer work) {
+    static void parallel(ExecutorService pool, int n, IntConsumer work) {
         List<Future<?>> futures = new ArrayList<>();
         for (int r = 0; r < n; r++) {
             int id = r;

@@ -110,4 +110,13 @@ class LabelStageTest {
         assertEquals(a, run("b", "instructgpt.label.prompts-per-batch=1"));
         assertNotEquals(a, run("c", "instructgpt.seed=99"));
     }
+
+    /** A task that fails (its policy cannot be read) and is retried by Spark labels exactly as an unfaulted one. */
+    @Test
+    void aRetriedTaskLabelsAsAnUnfaultedOne() {
+        int before = org.instructgpt.io.FlakyFileSystem.FAILURES.get();
+        List<DataRecord> faulted = run("retried", "instructgpt.label.policies=[\"flaky://" + tmp.resolve("policy") + "\"]");
+        assertTrue(org.instructgpt.io.FlakyFileSystem.FAILURES.get() > before, "a task attempt failed and was retried");
+        assertEquals(run("unfaulted"), faulted);
+    }
 }

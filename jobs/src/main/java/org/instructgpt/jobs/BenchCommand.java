@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.bench.ModelBenchmark;
+import org.instructgpt.bench.RewardBenchmark;
 import org.instructgpt.bench.TrainerBenchmark;
 import org.instructgpt.bench.TimeToLossBenchmark;
 import org.instructgpt.config.Configs;
@@ -71,8 +72,17 @@ public final class BenchCommand implements Callable<Integer> {
                     b.getInt("repetitions"), peak * replicas, c.getLong("instructgpt.seed"), engine, dtype);
             System.out.printf("%-6s %14.0f %12.4f %11.1f%% %16.0f %8.3f%n", name, r.trainTokensPerSec(), r.trainFlopsPerToken() / 1e9,
                     100 * r.peakShare(), r.generateTokensPerSec(), r.loss());
-            json.put(name, Map.of("train", r.trainTokensPerSec(), "generate", r.generateTokensPerSec(),
-                    "flops_per_token", r.trainFlopsPerToken(), "loss", r.loss()));
+            Map<String, Object> figures = new LinkedHashMap<>(Map.of("train", r.trainTokensPerSec(), "generate",
+                    r.generateTokensPerSec(), "flops_per_token", r.trainFlopsPerToken(), "loss", r.loss()));
+            if (b.getBoolean("reward-model")) {
+                RewardBenchmark.Result rm = RewardBenchmark.run(ModelBenchmark.Shape.named(name).config(), replicas,
+                        b.getInt("warmup"), b.getInt("repetitions"), c.getLong("instructgpt.seed"), engine, dtype);
+                System.out.printf("%-6s reward-model step %.1f comparisons/s (K 4, 128 tokens); labeling %.1f responses/s"
+                        + " (48 new tokens)%n", name, rm.comparisonsPerSec(), rm.responsesPerSec());
+                figures.put("rm", rm.comparisonsPerSec());
+                figures.put("label", rm.responsesPerSec());
+            }
+            json.put(name, figures);
         }
         // One machine-readable line for bench/compare.py.
         try {
