@@ -79,17 +79,8 @@ public final class PairwiseRankingLoss implements TrainingObjective<RankedExampl
 
     /** Pairs whose gold scores differ, and how many of them the reward model orders as the gold judge does. */
     private static MetricSums goldAccuracy(MetricSums m, double[] scores, double[] gold) {
-        int pairs = 0;
-        int agree = 0;
-        for (int i = 0; i < gold.length; i++) {
-            for (int j = 0; j < gold.length; j++) {
-                if (gold[i] > gold[j]) {
-                    pairs++;
-                    agree += scores[i] > scores[j] ? 1 : 0;
-                }
-            }
-        }
-        return pairs == 0 ? m : m.add("gold_accuracy", agree, pairs);
+        int[] pairsAgree = RmQuality.agreement(gold, scores);
+        return pairsAgree[0] == 0 ? m : m.add("gold_accuracy", pairsAgree[1], pairsAgree[0]);
     }
 
     private static LossSum sum(List<RankedExample> micro, List<KWayRanking.Result> results) {
