@@ -91,6 +91,18 @@ def kway_loss(scores, k):
     return -F.logsigmoid(s[:, w] - s[:, l]).mean(dim=1).sum()
 
 
+@torch.no_grad()
+def sample(model, prompt, new_tokens):
+    """KV-cache sampling at temperature 1, no EOS: the prompt in one pass, then one token per pass."""
+    caches = [[None, None] for _ in model.h]
+    logits = model(prompt, 0, caches)[:, -1]
+    for i in range(new_tokens):
+        nxt = torch.multinomial(logits.softmax(-1), 1)
+        if i == new_tokens - 1:
+            break
+        logits = model(nxt, prompt.shape[1] + i, caches)[:, -1]
+
+
 def median_time(fn, warmup, reps):
     for _ in range(warmup):
         fn()
@@ -140,17 +152,7 @@ def main():
         train = 16 * 128 / median_time(step, a.warmup, a.reps)
         prompt = torch.randint(cfg["vocab"], (16, 32))
 
-        @torch.no_grad()
-        def generate():
-            caches = [[None, None] for _ in model.h]
-            logits = model(prompt, 0, caches)[:, -1]
-            for i in range(64):
-                nxt = torch.multinomial(logits.softmax(-1), 1)
-                if i == 63:
-                    break
-                logits = model(nxt, 32 + i, caches)[:, -1]
-
-        gen = 16 * 64 / median_time(generate, 1, max(3, a.reps // 2))
+        gen = 16 * 64 / median_time(lambda: sample(model, prompt, 64), 1, max(3, a.reps // 2))
         print(f"{name:6} {train:14.0f} {gen:16.0f}")
         result[name] = {"train": train, "generate": gen}
         if a.reward_model:
@@ -178,17 +180,7 @@ def reward_model(cfg, a):
     policy = GPT(**cfg)
     prompt = torch.randint(cfg["vocab"], (16, 32))
 
-    @torch.no_grad()
-    def label():
-        caches = [[None, None] for _ in policy.h]
-        logits = policy(prompt, 0, caches)[:, -1]
-        for i in range(48):
-            nxt = torch.multinomial(logits.softmax(-1), 1)
-            if i == 47:
-                break
-            logits = policy(nxt, 32 + i, caches)[:, -1]
-
-    return {"rm": comparisons, "label": 16 / median_time(label, 1, max(3, a.reps // 2))}
+    return {"rm": comparisons, "label": 16 / median_time(lambda: sample(policy, prompt, 48), 1, max(3, a.reps // 2))}
 
 
 def blas_info():
