@@ -1,5 +1,6 @@
 package org.instructgpt.bench;
 
+import org.instructgpt.data.PackedBlocks;
 import com.typesafe.config.Config;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;

@@ -26,6 +26,17 @@ public final class LossCurves {
         save(chart, png);
     }
 
+    /** Named fields of the records of one kind against their step, one chart (PPO's reward, KL and losses). */
+    public static void write(List<ObjectNode> records, String kind, List<String> fields, String title, String yAxis,
+                             Path png) {
+        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("iteration").yAxisTitle(yAxis)
+                .build();
+        for (String f : fields) {
+            addSeries(chart, records, kind, f);
+        }
+        save(chart, png);
+    }
+
     /** Any chart as a PNG on any Hadoop path (XChart writes local files only, so through a local temporary file). */
     public static void save(XYChart chart, Path png) {
         try {

@@ -19,17 +19,22 @@ import java.io.UncheckedIOException;
  */
 public record BaseCheckpoint(String location, Path dir, Gpt2Model model, Tokenizer tokenizer) {
     public static BaseCheckpoint load(Config stage, String stageName) {
-        String location = stage.getString("base");
+        return load(stage, stageName, "base");
+    }
+
+    /** The checkpoint named by {@code instructgpt.<stageName>.<key>} (PPO's policy, value model). */
+    public static BaseCheckpoint load(Config stage, String stageName, String key) {
+        String location = stage.getString(key);
         Path dir = EmbeddedModels.resolve(location);
         ModelCheckpoint.Loaded base;
         try {
             base = ModelCheckpoint.load(Fs.of(dir), dir, DataType.FLOAT);
         } catch (IOException e) {
-            throw new UncheckedIOException("instructgpt." + stageName + ".base: cannot load " + location + ": "
+            throw new UncheckedIOException("instructgpt." + stageName + "." + key + ": cannot load " + location + ": "
                     + e.getMessage(), e);
         }
         Tokenizer tok = base.tokenizer().orElseThrow(() -> new IllegalArgumentException("instructgpt." + stageName
-                + ".base: " + location + " has no tokenizer (tokenizer.json, or our " + ByteLevelTokenizer.FILE
+                + "." + key + ": " + location + " has no tokenizer (tokenizer.json, or our " + ByteLevelTokenizer.FILE
                 + ") to encode the data with; put the model's tokenizer files beside its config.json"));
         return new BaseCheckpoint(location, dir, base.model(), tok);
     }

@@ -25,8 +25,8 @@ import java.util.List;
  */
 public final class DataParallelTrainer<E extends Serializable> {
     private final JavaSparkContext sc;
-    private final ShardedData<E> data;
-    private final TrainingObjective<E> objective;
+    private ShardedData<E> data;
+    private TrainingObjective<E> objective;
     private final Gpt2Model model;
     private final ModelSpec spec;
     private final OptimizerSettings opt;
@@ -61,6 +61,19 @@ public final class DataParallelTrainer<E extends Serializable> {
         this.adamW = new AdamW(model.params().flat(), opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay(), null);
         this.schedule = opt.lrSchedule();
         this.grad = model.params().flat().ulike();
+    }
+
+    /**
+     * Trains on other data with another objective from the next step on, keeping the parameters, the optimizer and
+     * the step (PPO: each iteration's rollouts, with that iteration's advantage statistics).
+     */
+    public void use(ShardedData<E> newData, TrainingObjective<E> newObjective) {
+        if (opt.batchSize() % newData.partitions() != 0) {
+            throw new IllegalArgumentException("batch size " + opt.batchSize() + " is not a multiple of the "
+                    + newData.partitions() + " partitions");
+        }
+        this.data = newData;
+        this.objective = newObjective;
     }
 
     public long step() {

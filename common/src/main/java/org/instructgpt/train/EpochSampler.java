@@ -24,26 +24,11 @@ final class EpochSampler {
             long pos = step * local + j;
             long epoch = pos / n;
             if (epoch != cachedEpoch) {
-                perm = permutation(n, Seeds.derive(seed, 0xE90C, partition, epoch));
+                perm = org.instructgpt.util.Shuffle.permutation(n, Seeds.derive(seed, 0xE90C, partition, epoch));
                 cachedEpoch = epoch;
             }
             out.add(rows.get(perm[(int) (pos % n)]));
         }
         return out;
-    }
-
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

@@ -40,6 +40,16 @@ public final class ShardedData<E extends Serializable> implements Serializable {
         return new ShardedData<>(shards, partitions, shards.count());
     }
 
+    /**
+     * Data already spread as it should be (for example {@code parallelize} of a list in P even slices, then a map that
+     * keeps one output per input): cached as it is, without the shuffle of {@link #of}, which would compute a costly
+     * parent (PPO's rollouts) a second time to number its rows.
+     */
+    public static <E extends Serializable> ShardedData<E> asPartitioned(JavaRDD<E> data) {
+        JavaRDD<E> shards = data.persist(StorageLevel.MEMORY_AND_DISK());
+        return new ShardedData<>(shards, shards.getNumPartitions(), shards.count());
+    }
+
     public JavaRDD<E> rdd() {
         return shards;
     }

@@ -19,4 +19,20 @@ public final class Shuffle {
             list.set(j, x);
         }
     }
+
+    /** A seeded permutation of 0..n-1 (the same draws as shuffling that list in place). */
+    public static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
 }

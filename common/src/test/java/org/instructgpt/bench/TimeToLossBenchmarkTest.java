@@ -1,5 +1,6 @@
 package org.instructgpt.bench;
 
+import org.instructgpt.data.PackedBlocks;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.instructgpt.SparkTestSession;

@@ -1,6 +1,5 @@
-package org.instructgpt.bench;
+package org.instructgpt.data;
 
-import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.util.Shuffle;
 
@@ -11,7 +10,8 @@ import java.util.SplittableRandom;
 
 /**
  * Language-model blocks packed from a stream of documents (each followed by EOS) and cut into full blocks, so that
- * two trainers that cannot share padding and masks (ours and DL4J's) see exactly the same tokens.
+ * two trainers that cannot share padding and masks (ours and DL4J's) see exactly the same tokens, and PPO-ptx mixes
+ * in full blocks of pre-training text.
  */
 public final class PackedBlocks {
     private PackedBlocks() {

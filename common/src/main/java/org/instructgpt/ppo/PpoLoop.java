@@ -1,0 +1,183 @@
+package org.instructgpt.ppo;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.instructgpt.io.Provenance;
+import org.instructgpt.report.LossCurves;
+import org.instructgpt.report.MetricsLog;
+import org.instructgpt.report.Progress;
+import org.instructgpt.tokenizer.Tokenizer;
+import org.instructgpt.train.BroadcastModel;
+import org.instructgpt.train.DataParallelTrainer;
+import org.instructgpt.train.MetricSums;
+import org.instructgpt.train.ShardedData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * The PPO iterations: broadcast the policy and the value model, map the iteration's prompts to episodes on the
+ * executors ({@link RolloutWorker}; the episodes stay there, cached), reduce their statistics on the driver, then
+ * {@code epochs} passes of minibatch steps of the policy ({@link PolicyLoss}, with ptx) and the value model
+ * ({@link ValueLoss}) on the data-parallel trainer; the EMA after every policy step, the KL controller after every
+ * iteration. Per iteration a {@code metrics.jsonl} record with TRL's names, a progress line, warnings for the usual
+ * bugs, checkpoints every {@code checkpoint-every} iterations.
+ */
+public final class PpoLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(PpoLoop.class);
+
+    private PpoLoop() {
+    }
+
+    /** The models a run reads but does not train, and the tokenizer shared by all four. */
+    public record Frozen(String reference, String rewardModel, String tokenizerSpec, Tokenizer tokenizer, int padId) {
+    }
+
+    /** The first and last iteration's mean score and KL. */
+    public record Summary(long iterations, double firstScore, double lastScore, double lastKl) {
+    }
+
+    public static Summary run(JavaSparkContext sc, PpoConfig cfg, PpoState s, EpisodeSchedule schedule, Frozen frozen,
+                              Provenance prov) {
+        PpoCheckpoints checkpoints = new PpoCheckpoints(cfg.output(), cfg.keepCheckpoints());
+        MetricsLog metrics = new MetricsLog(new Path(cfg.output(), "metrics.jsonl"));
+        if (cfg.resume()) {
+            if (checkpoints.restoreLatest(s).isEmpty()) {
+                LOG.info("ppo: no valid checkpoint under {}, starting at iteration 0", checkpoints.root());
+            }
+            metrics.resumeAt(s.iteration);
+        } else if (checkpoints.any()) {
+            throw new IllegalStateException(checkpoints.root() + " holds checkpoints of an earlier run: resume it"
+                    + " (--resume) or choose another output");
+        }
+        SampleTable samples = new SampleTable(new Path(cfg.output(), "samples.md"), cfg.samples());
+        double first = Double.NaN;
+        double last = Double.NaN;
+        double lastKl = Double.NaN;
+        try (Progress progress = new Progress("ppo", s.iteration, cfg.iterations(), 1)) {
+            while (s.iteration < cfg.iterations()) {
+                ObjectNode m = iteration(sc, cfg, s, schedule, frozen, metrics, samples);
+                last = m.get("objective/scores").asDouble();
+                lastKl = m.get("objective/kl").asDouble();
+                first = Double.isNaN(first) ? last : first;
+                progress.update(s.iteration, String.format("score %.3f kl %.3f beta %.4f %.1f s", last, lastKl,
+                        s.kl.value(), m.get("time/iteration").asDouble()));
+                if (s.iteration % Math.max(1, cfg.checkpointEvery()) == 0 || s.iteration == cfg.iterations()) {
+                    checkpoints.save(s, frozen.tokenizer(), prov);
+                    metrics.flush();
+                }
+            }
+        }
+        metrics.flush();
+        List<ObjectNode> r = metrics.records();
+        LossCurves.write(r, "ppo", List.of("objective/scores", "objective/rlhf_reward"), "PPO reward", "score",
+                new Path(cfg.output(), "reward.png"));
+        LossCurves.write(r, "ppo", List.of("objective/kl"), "KL(policy || SFT) per episode", "nats",
+                new Path(cfg.output(), "kl.png"));
+        LossCurves.write(r, "ppo", List.of("loss/policy", "loss/value", "loss/ptx"), "PPO losses", "loss",
+                new Path(cfg.output(), "loss.png"));
+        return new Summary(s.iteration, first, last, lastKl);
+    }
+
+    private static ObjectNode iteration(JavaSparkContext sc, PpoConfig cfg, PpoState s, EpisodeSchedule schedule,
+                                        Frozen frozen, MetricsLog metrics, SampleTable samples) {
+        long start = System.nanoTime();
+        BroadcastModel pb = BroadcastModel.of(sc, s.policy.model());
+        BroadcastModel vb = BroadcastModel.of(sc, s.value.model());
+        double beta = s.kl.value();
+        RolloutWorker worker = new RolloutWorker(pb, vb, frozen.reference(), frozen.rewardModel(),
+                frozen.tokenizerSpec(), cfg.sampling(), beta, cfg.noEosPenalty(), cfg.gamma(), cfg.lambda(), cfg.seed(),
+                s.iteration, cfg.rolloutBatch());
+        ShardedData<Rollout> episodes = null;
+        try {
+            episodes = ShardedData.asPartitioned(sc.parallelize(schedule.tasks(s.iteration), cfg.partitions())
+                    .mapPartitions(worker::run));
+            double rolloutSeconds = (System.nanoTime() - start) / 1e9;
+            RolloutStats st = RolloutStats.of(episodes);
+            if (!Double.isFinite(st.score()) || !Double.isFinite(st.adv())) {
+                throw new IllegalStateException("ppo iteration " + (s.iteration + 1) + ": non-finite rollouts (score "
+                        + st.score() + "); no step was taken");
+            }
+            s.policy.use(episodes, new PolicyLoss(frozen.padId(), cfg.sampling().temperature(), cfg.clip(),
+                    st.advantageMean(), cfg.whiten() ? st.advantageStd() : 0, cfg.ptxCoef()));
+            s.value.use(episodes, new ValueLoss(frozen.padId(), cfg.valueClip(), cfg.valueCoef()));
+            long trainStart = System.nanoTime();
+            MetricSums pm = MetricSums.NONE;
+            MetricSums vm = MetricSums.NONE;
+            double firstRatio = Double.NaN;
+            double overhead = 0;
+            for (int k = 0; k < cfg.stepsPerIteration(); k++) {
+                DataParallelTrainer.StepResult rp = s.policy.runStep();
+                s.updateEma(cfg.emaDecay());
+                DataParallelTrainer.StepResult rv = s.value.runStep();
+                firstRatio = k == 0 ? rp.metrics().mean("val/ratio") : firstRatio;
+                pm = pm.plus(rp.metrics());
+                vm = vm.plus(rv.metrics());
+                overhead += rp.seconds() * rp.overheadShare() + rv.seconds() * rv.overheadShare();
+            }
+            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
+            s.kl.update(st.kl() / st.episodes(), st.episodes());
+            s.iteration++;
+            warn(s.iteration, st, firstRatio);
+            if (cfg.samplesEvery() > 0 && (s.iteration % cfg.samplesEvery() == 0 || s.iteration == 1)) {
+                samples.append(s.iteration, episodes.rdd().take(cfg.samples()));
+            }
+            return record(metrics.record("ppo", s.iteration), st, pm, vm, beta, firstRatio, rolloutSeconds, trainSeconds,
+                    overhead, (System.nanoTime() - start) / 1e9);
+        } finally {
+            if (episodes != null) {
+                episodes.release();
+            }
+            pb.destroy();
+            vb.destroy();
+        }
+    }
+
+    private static ObjectNode record(ObjectNode m, RolloutStats st, MetricSums pm, MetricSums vm, double beta,
+                                     double firstRatio, double rolloutSeconds, double trainSeconds, double overhead,
+                                     double total) {
+        double n = st.episodes();
+        m.put("objective/kl", st.kl() / n);
+        m.put("objective/kl_coef", beta);
+        m.put("objective/entropy", st.entropy() / n);
+        m.put("objective/scores", st.score() / n);
+        m.put("objective/raw_scores", st.rawScore() / n);
+        m.put("objective/rlhf_reward", (st.score() - beta * st.kl()) / n);
+        for (String name : pm.names()) {
+            m.put(name, pm.mean(name));
+        }
+        for (String name : vm.names()) {
+            m.put(name, vm.mean(name));
+        }
+        m.put("policy/first_ratio", firstRatio);
+        m.put("val/explained_variance", st.explainedVariance());
+        m.put("advantages/mean", st.advantageMean());
+        m.put("advantages/std", st.advantageStd());
+        m.put("response_length", st.tokens() / n);
+        m.put("eos_rate", st.eos() / n);
+        m.put("time/generation", st.generationSeconds());
+        m.put("time/scoring", st.scoringSeconds());
+        m.put("time/rollouts", rolloutSeconds);
+        m.put("time/training", trainSeconds);
+        m.put("time/spark_overhead", overhead);
+        m.put("time/iteration", total);
+        return m;
+    }
+
+    /** The two signs of a broken setup the TRL docs warn about, said where a user sees them. */
+    private static void warn(long iteration, RolloutStats st, double firstRatio) {
+        double kl = st.kl() / st.episodes();
+        if (kl < -1e-3) {
+            LOG.warn("ppo iteration {}: the mean KL to the reference is negative ({}): the policy's and the reference's"
+                    + " log-probs are not computed alike (temperature, padding or positions differ)", iteration,
+                    String.format("%.4f", kl));
+        }
+        if (Math.abs(firstRatio - 1) > 0.01) {
+            LOG.warn("ppo iteration {}: the first minibatch's probability ratio is {} where it must be 1 (the policy has"
+                    + " not changed yet): the training pass and the rollout disagree (temperature, padding, dropout)",
+                    iteration, String.format("%.4f", firstRatio));
+        }
+    }
+}
