@@ -12,6 +12,7 @@ import org.instructgpt.train.BroadcastModel;
 import org.instructgpt.train.DataParallelTrainer;
 import org.instructgpt.train.MetricSums;
 import org.instructgpt.train.ShardedData;
+import org.instructgpt.world.GoldJudge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,8 @@ public final class PpoLoop {
     }
 
     /** The models a run reads but does not train, and the tokenizer shared by all four. */
-    public record Frozen(String reference, String rewardModel, String tokenizerSpec, Tokenizer tokenizer, int padId) {
+    public record Frozen(String reference, String rewardModel, String tokenizerSpec, Tokenizer tokenizer, int padId,
+                         GoldJudge judge) {
     }
 
     /** The first and last iteration's mean score and KL. */
@@ -62,8 +64,9 @@ public final class PpoLoop {
                 last = m.get("objective/scores").asDouble();
                 lastKl = m.get("objective/kl").asDouble();
                 first = Double.isNaN(first) ? last : first;
-                progress.update(s.iteration, String.format("score %.3f kl %.3f beta %.4f %.1f s", last, lastKl,
-                        s.kl.value(), m.get("time/iteration").asDouble()));
+                progress.update(s.iteration, String.format("score %.3f kl %.3f beta %.4f%s %.1f s", last, lastKl,
+                        s.kl.value(), m.has("objective/gold") ? String.format(" gold %.3f", m.get("objective/gold")
+                                .asDouble()) : "", m.get("time/iteration").asDouble()));
                 if (s.iteration % Math.max(1, cfg.checkpointEvery()) == 0 || s.iteration == cfg.iterations()) {
                     checkpoints.save(s, frozen.tokenizer(), prov);
                     metrics.flush();
@@ -72,7 +75,8 @@ public final class PpoLoop {
         }
         metrics.flush();
         List<ObjectNode> r = metrics.records();
-        LossCurves.write(r, "ppo", List.of("objective/scores", "objective/rlhf_reward"), "PPO reward", "score",
+        LossCurves.write(r, "ppo", List.of("objective/scores", "objective/rlhf_reward", "objective/gold"), "PPO reward",
+                "score",
                 new Path(cfg.output(), "reward.png"));
         LossCurves.write(r, "ppo", List.of("objective/kl"), "KL(policy || SFT) per episode", "nats",
                 new Path(cfg.output(), "kl.png"));
@@ -89,7 +93,7 @@ public final class PpoLoop {
         double beta = s.kl.value();
         RolloutWorker worker = new RolloutWorker(pb, vb, frozen.reference(), frozen.rewardModel(),
                 frozen.tokenizerSpec(), cfg.sampling(), beta, cfg.noEosPenalty(), cfg.gamma(), cfg.lambda(), cfg.seed(),
-                s.iteration, cfg.rolloutBatch());
+                s.iteration, cfg.rolloutBatch(), frozen.judge());
         ShardedData<Rollout> episodes = null;
         try {
             episodes = ShardedData.asPartitioned(sc.parallelize(schedule.tasks(s.iteration), cfg.partitions())
@@ -145,6 +149,9 @@ public final class PpoLoop {
         m.put("objective/scores", st.score() / n);
         m.put("objective/raw_scores", st.rawScore() / n);
         m.put("objective/rlhf_reward", (st.score() - beta * st.kl()) / n);
+        if (Double.isFinite(st.gold())) {
+            m.put("objective/gold", st.gold() / n);
+        }
         for (String name : pm.names()) {
             m.put(name, pm.mean(name));
         }

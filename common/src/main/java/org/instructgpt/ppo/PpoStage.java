@@ -19,6 +19,9 @@ import org.instructgpt.train.BaseCheckpoint;
 import org.instructgpt.train.DataParallelTrainer;
 import org.instructgpt.train.ShardedData;
 import org.instructgpt.train.StageSettings;
+import org.instructgpt.world.GoldJudge;
+import org.instructgpt.world.WorldReport;
+import org.instructgpt.data.ChatTemplate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,8 +75,10 @@ public final class PpoStage {
                         cfg.seed() ^ 0x7a1e),
                 cfg.klController());
         int pad = policyBase.tokenizer().padId() >= 0 ? policyBase.tokenizer().padId() : policy.config().eosTokenId;
+        GoldJudge judge = WorldReport.find(c.getString("world"))
+                .map(w -> w.goldJudge(ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")))).orElse(null);
         PpoLoop.Frozen frozen = new PpoLoop.Frozen(cfg.reference(), cfg.rewardModel(), policyBase.tokenizerSpec(),
-                policyBase.tokenizer(), pad);
+                policyBase.tokenizer(), pad, judge);
         Provenance prov = Provenance.of("ppo").input("policy", cfg.policy()).input("reference", cfg.reference())
                 .input("reward_model", cfg.rewardModel()).input("value_model", cfg.valueModel())
                 .input("prompts", cfg.prompts()).input("pretrain", cfg.pretrain().isEmpty() ? "none" : cfg.pretrain())

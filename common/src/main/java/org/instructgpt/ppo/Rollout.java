@@ -11,7 +11,7 @@ import java.io.Serializable;
 public record Rollout(String promptId, int[] prompt, int[] response, double[] logProbs, double[] refLogProbs,
                       double[] values, double[] advantages, double[] returns, double score, double rawScore,
                       boolean eos, double entropy, int[][] ptx, String promptText, String responseText,
-                      double generationSeconds, double scoringSeconds)
+                      double generationSeconds, double scoringSeconds, double gold)
         implements Serializable {
     public Rollout {
         int n = response.length;

@@ -12,8 +12,9 @@ import java.util.List;
  */
 public record RolloutStats(long episodes, long tokens, double score, double rawScore, double kl, double entropy,
                            long eos, double adv, double adv2, double ret, double ret2, double resid, double resid2,
-                           double value, double generationSeconds, double scoringSeconds) implements Serializable {
-    static final RolloutStats ZERO = new RolloutStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                           double value, double generationSeconds, double scoringSeconds, double gold)
+        implements Serializable {
+    static final RolloutStats ZERO = new RolloutStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     static RolloutStats of(Rollout r) {
         double adv = 0;
@@ -34,14 +35,15 @@ public record RolloutStats(long episodes, long tokens, double score, double rawS
             value += r.values()[t];
         }
         return new RolloutStats(1, r.response().length, r.score(), r.rawScore(), r.kl(), r.entropy(), r.eos() ? 1 : 0,
-                adv, adv2, ret, ret2, resid, resid2, value, r.generationSeconds(), r.scoringSeconds());
+                adv, adv2, ret, ret2, resid, resid2, value, r.generationSeconds(), r.scoringSeconds(),
+                r.gold());
     }
 
     RolloutStats plus(RolloutStats o) {
         return new RolloutStats(episodes + o.episodes, tokens + o.tokens, score + o.score, rawScore + o.rawScore,
                 kl + o.kl, entropy + o.entropy, eos + o.eos, adv + o.adv, adv2 + o.adv2, ret + o.ret, ret2 + o.ret2,
                 resid + o.resid, resid2 + o.resid2, value + o.value, generationSeconds + o.generationSeconds,
-                scoringSeconds + o.scoringSeconds);
+                scoringSeconds + o.scoringSeconds, gold + o.gold);
     }
 
     public static RolloutStats of(ShardedData<Rollout> rollouts) {

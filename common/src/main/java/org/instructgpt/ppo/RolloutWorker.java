@@ -15,6 +15,7 @@ import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.tokenizer.Tokenizers;
 import org.instructgpt.train.BroadcastModel;
 import org.instructgpt.util.Seeds;
+import org.instructgpt.world.GoldJudge;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -27,11 +28,13 @@ import java.util.List;
  * the log-probs of the sampled tokens under the policy and the frozen reference at that same temperature (with the
  * policy's entropy), the value model's estimates, and the frozen reward model's score of prompt + response (+ EOS
  * where the response has none, then the no-EOS penalty); per-token rewards -beta (log pi - log pi_ref) with the score
- * added at the last token; GAE. Dropout is off in every model (eval passes).
+ * added at the last token; GAE. Dropout is off in every model (eval passes). On the embedded world the gold judge's
+ * score of each response is recorded beside (never used for training).
  */
 public record RolloutWorker(BroadcastModel policy, BroadcastModel value, String reference, String rewardModel,
                             String tokenizer, SamplingConfig sampling, double beta, double noEosPenalty, double gamma,
-                            double lambda, long seed, long iteration, int batch) implements Serializable {
+                            double lambda, long seed, long iteration, int batch, GoldJudge judge)
+        implements Serializable {
 
     public Iterator<Rollout> run(Iterator<RolloutTask> tasks) {
         List<RolloutTask> all = new ArrayList<>();
@@ -62,7 +65,8 @@ public record RolloutWorker(BroadcastModel policy, BroadcastModel value, String 
                                 Gpt2Model rm) {
         int eos = tok.eosId() >= 0 ? tok.eosId() : pi.config().eosTokenId;
         int pad = tok.padId() >= 0 ? tok.padId() : eos;
-        int maxPrompt = pi.config().nPositions - sampling.maxNewTokens();
+        // Room for the response and for the EOS the reward model reads a response without one by.
+        int maxPrompt = pi.config().nPositions - sampling.maxNewTokens() - 1;
         ExampleEncoder enc = new ExampleEncoder(tok, Math.max(2, maxPrompt));
         int[][] prompts = new int[tasks.size()][];
         long[] seeds = new long[tasks.size()];
@@ -119,8 +123,10 @@ public record RolloutWorker(BroadcastModel policy, BroadcastModel value, String 
             rewards[n - 1] += score;
             Gae.Result gae = Gae.of(rewards, values, gamma, lambda);
             RolloutTask t = tasks.get(i);
+            String text = tok.decode(ended ? java.util.Arrays.copyOf(r, n - 1) : r);
+            double gold = judge == null ? Double.NaN : judge.judgePrompt(t.prompt(), text).score();
             out.add(new Rollout(t.promptId(), ps.get(i), r, logp, refp, values, gae.advantages(), gae.returns(), score,
-                    scores[i], ended, entropy, t.ptx(), t.prompt(), tok.decode(ended ? java.util.Arrays.copyOf(r, n - 1) : r), generation, scoring));
+                    scores[i], ended, entropy, t.ptx(), t.prompt(), text, generation, scoring, gold));
         }
         return out;
     }

@@ -75,7 +75,7 @@ class PpoMathTest {
                 ret[j] = r.nextDouble();
                 vals[j] = r.nextDouble() - 0.5;
             }
-            out.add(new Rollout("p" + i, prompt, response, zeros, zeros, vals, adv, ret, 0, 0, true, 0, ptx, "", "", 0, 0));
+            out.add(new Rollout("p" + i, prompt, response, zeros, zeros, vals, adv, ret, 0, 0, true, 0, ptx, "", "", 0, 0, Double.NaN));
         }
         if (m != null) {
             // Old log-probs = the model's own at temperature 0.7, shifted by the offset.
@@ -90,7 +90,7 @@ class PpoMathTest {
                     old[j] = lp[b.rows()[i][j]] - offset;
                 }
                 shifted.add(new Rollout(e.promptId(), e.prompt(), e.response(), old, old, e.values(), e.advantages(),
-                        e.returns(), 0, 0, true, 0, ptx, "", "", 0, 0));
+                        e.returns(), 0, 0, true, 0, ptx, "", "", 0, 0, Double.NaN));
             }
             return shifted;
         }
@@ -146,7 +146,7 @@ class PpoMathTest {
                 a[j] = Math.abs(a[j]) + 0.1;
             }
             onlyPositive.add(new Rollout(e.promptId(), e.prompt(), e.response(), e.logProbs(), e.refLogProbs(), e.values(),
-                    a, e.returns(), 0, 0, true, 0, e.ptx(), "", "", 0, 0));
+                    a, e.returns(), 0, 0, true, 0, e.ptx(), "", "", 0, 0, Double.NaN));
         }
         m.grads().zero();
         loss.accumulate(m, onlyPositive, ForwardMode.EVAL);

@@ -46,6 +46,7 @@ class PpoStageTest {
                 "instructgpt.ppo.prompts=\"" + tmp.resolve("prompts") + "\"",
                 "instructgpt.ppo.pretrain=\"" + tmp.resolve("pretrain") + "\"",
                 "instructgpt.ppo.output=\"" + tmp.resolve(out) + "\"",
+                "instructgpt.ppo.world=\"\"",
                 "instructgpt.ppo.iterations=" + iterations,
                 "instructgpt.ppo.episodes-per-iteration=16",
                 "instructgpt.ppo.minibatch=8",
