@@ -12,6 +12,7 @@ import org.instructgpt.data.ChatTemplate;
 import org.instructgpt.data.DataRecord;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.DatasetReader;
+import org.instructgpt.eval.PolicySampleScorer;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.io.Fs;
 import org.instructgpt.io.ModelCheckpoint;
@@ -67,12 +68,12 @@ public final class SftSelectionStage {
                 .map(w -> w.goldJudge(ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")))).orElse(null);
         long seed = root.getLong("instructgpt.seed");
         int samples = c.getInt("samples-per-prompt");
-        CandidateScorer scorer = new CandidateScorer(candidates.stream().map(Path::toString).toList(), rm,
+        PolicySampleScorer scorer = new PolicySampleScorer(candidates.stream().map(Path::toString).toList(), rm,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0), samples,
                 c.getInt("prompts-per-batch"), root.getInt("instructgpt.score.batch-size"),
                 root.getInt("instructgpt.rm.max-length"), judge, seed);
         DatasetReader.Checked input = DatasetReader.read(spark, DatasetKind.DEMONSTRATIONS, c.getString("prompts"));
-        List<CandidateScorer.PromptScores> scores;
+        List<PolicySampleScorer.PromptScores> scores;
         try {
             String split = c.getString("split");
             List<DataRecord> chosen = input.valid().filter(d -> split.equals(d.split()))
@@ -83,7 +84,9 @@ public final class SftSelectionStage {
                         + " has no '" + split + "' rows to choose the SFT epoch on");
             }
             scores = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
-                    .parallelize(chosen, root.getInt("instructgpt.train.partitions"))
+                    .parallelize(chosen.stream().map(d -> new PolicySampleScorer.Prompt(((DataRecord.Demonstration) d)
+                            .promptId(), ((DataRecord.Demonstration) d).prompt(), null)).toList(),
+                            root.getInt("instructgpt.train.partitions"))
                     .mapPartitions(scorer::score).collect();
         } finally {
             input.release();
