@@ -63,7 +63,7 @@ public final class EvalStage {
                 c.getInt("samples-per-prompt"), c.getInt("prompts-per-batch"), root.getInt("instructgpt.score.batch-size"),
                 root.getInt("instructgpt.rm.max-length"), judge, seed);
         List<PolicySampleScorer.Prompt> prompts = prompts(spark, c);
-        List<PolicySampleScorer.PromptScores> s = new JavaSparkContext(spark.sparkContext())
+        List<PolicySampleScorer.PromptScores> s = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(prompts, root.getInt("instructgpt.train.partitions")).mapPartitions(scorer::score).collect();
         Comparison gold = null;
         Comparison trained = null;

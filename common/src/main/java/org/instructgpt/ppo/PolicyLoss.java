@@ -53,7 +53,7 @@ public final class PolicyLoss implements TrainingObjective<Rollout> {
         RolloutBatch b = RolloutBatch.of(micro, padId);
         MetricSums[] metrics = {MetricSums.NONE};
         double[] loss = {0};
-        model.forwardBackward(b.input(), new PassRequest(b.targets(), temperature, true, false), mode, out -> {
+        model.forwardBackward(b.input(), new PassRequest(b.targets(), temperature, false, false), mode, out -> {
             double[] d = new double[out.logProbs().length];
             Terms t = terms(micro, b, out, d);
             loss[0] = t.loss();
@@ -66,7 +66,7 @@ public final class PolicyLoss implements TrainingObjective<Rollout> {
     @Override
     public LossSum evaluate(Gpt2Model model, List<Rollout> micro) {
         RolloutBatch b = RolloutBatch.of(micro, padId);
-        PassOutput out = model.forward(b.input(), new PassRequest(b.targets(), temperature, true, false), ForwardMode.EVAL);
+        PassOutput out = model.forward(b.input(), new PassRequest(b.targets(), temperature, false, false), ForwardMode.EVAL);
         Terms t = terms(micro, b, out, new double[out.logProbs().length]);
         return new LossSum(t.loss(), micro.size(), t.metrics());
     }
@@ -80,7 +80,6 @@ public final class PolicyLoss implements TrainingObjective<Rollout> {
         double approxKl = 0;
         double clipped = 0;
         double ratioSum = 0;
-        double entropy = 0;
         long tokens = 0;
         for (int i = 0; i < micro.size(); i++) {
             Rollout r = micro.get(i);
@@ -101,13 +100,11 @@ public final class PolicyLoss implements TrainingObjective<Rollout> {
                 }
                 approxKl += 0.5 * diff * diff;
                 ratioSum += ratio;
-                entropy += out.entropy()[row];
                 tokens++;
             }
         }
         MetricSums m = MetricSums.NONE.add("loss/policy", loss, micro.size()).add("policy/approxkl", approxKl, tokens)
-                .add("policy/clipfrac", clipped, tokens).add("val/ratio", ratioSum, tokens)
-                .add("policy/entropy", entropy, tokens);
+                .add("policy/clipfrac", clipped, tokens).add("val/ratio", ratioSum, tokens);
         return new Terms(loss, m);
     }
 

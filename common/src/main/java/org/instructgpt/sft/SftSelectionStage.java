@@ -83,7 +83,7 @@ public final class SftSelectionStage {
                 throw new IllegalArgumentException("instructgpt.sft-select.prompts: " + c.getString("prompts")
                         + " has no '" + split + "' rows to choose the SFT epoch on");
             }
-            scores = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+            scores = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())
                     .parallelize(chosen.stream().map(d -> new PolicySampleScorer.Prompt(((DataRecord.Demonstration) d)
                             .promptId(), ((DataRecord.Demonstration) d).prompt(), null)).toList(),
                             root.getInt("instructgpt.train.partitions"))
