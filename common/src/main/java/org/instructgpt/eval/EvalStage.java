@@ -10,6 +10,7 @@ import org.instructgpt.data.ChatTemplate;
 import org.instructgpt.data.DataRecord;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.DatasetReader;
+import org.instructgpt.data.SplitAssigner;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.io.Fs;
 import org.instructgpt.world.GoldJudge;
@@ -18,15 +19,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
- * {@code instructgpt eval}: a policy against a baseline (by default PPO-ptx against the selected SFT model) on held-out
- * prompts, both answering from the same seeds on the executors; judged by the embedded world's gold judge (overall, on
- * the trained and the held-out task families, and per family) and by a reward model, each as a {@link Comparison}
- * with 95% intervals, written to {@code eval.json}.
+ * {@code instructgpt eval}: policies (by default SFT, PPO-ptx and PPO without ptx) on held-out prompts, every one
+ * answering from the same seeds on the executors, each compared with a baseline (the selected SFT model) by the
+ * embedded world's gold judge (overall, on the trained and the held-out task families, and per family) and by a
+ * reward model; and the alignment tax: each one's loss on held-out pre-training text. Each as an estimate with its
+ * 95% interval, written to {@code eval.json}.
  */
 public final class EvalStage {
     private static final Logger LOG = LoggerFactory.getLogger(EvalStage.class);
@@ -34,13 +38,19 @@ public final class EvalStage {
     private EvalStage() {
     }
 
-    /** What eval.json holds. */
-    public record Report(@JsonProperty("policy") String policy, @JsonProperty("baseline") String baseline,
-                         @JsonProperty("gold") Comparison gold,
+    /** One policy against the baseline (gold parts null off the embedded world, RM null without a reward model). */
+    public record Versus(@JsonProperty("gold") Comparison gold,
                          @JsonProperty("gold_trained_families") Comparison goldTrained,
                          @JsonProperty("gold_held_out_families") Comparison goldHeldOut,
                          @JsonProperty("gold_by_family") Map<String, Comparison> goldByFamily,
-                         @JsonProperty("reward_model") Comparison rewardModel,
+                         @JsonProperty("reward_model") Comparison rewardModel) {
+    }
+
+    /** What eval.json holds. */
+    public record Report(@JsonProperty("policies") Map<String, String> policies,
+                         @JsonProperty("baseline") String baseline, @JsonProperty("prompts") int prompts,
+                         @JsonProperty("versus_baseline") Map<String, Versus> versus,
+                         @JsonProperty("pretrain_loss") Map<String, HeldOutLoss.Result> pretrainLoss,
                          @JsonProperty("samples") List<Map<String, String>> samples) {
     }
 
@@ -56,52 +66,108 @@ public final class EvalStage {
             throw new IllegalArgumentException("instructgpt.eval: no judge: set instructgpt.eval.world (the embedded"
                     + " world's gold judge) or instructgpt.eval.reward-model");
         }
-        String policy = c.getString("policy");
+        Map<String, String> policies = policies(c);
         String baseline = c.getString("baseline");
-        PolicySampleScorer scorer = new PolicySampleScorer(List.of(policy, baseline), rm,
+        List<String> names = new ArrayList<>(policies.keySet());
+        int b = names.indexOf(baseline);
+        if (b < 0) {
+            throw new IllegalArgumentException("instructgpt.eval.baseline: '" + baseline + "' is not one of "
+                    + "instructgpt.eval.policies " + names);
+        }
+        PolicySampleScorer scorer = new PolicySampleScorer(new ArrayList<>(policies.values()), rm,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0),
                 c.getInt("samples-per-prompt"), c.getInt("prompts-per-batch"), root.getInt("instructgpt.score.batch-size"),
                 root.getInt("instructgpt.rm.max-length"), judge, seed);
         List<PolicySampleScorer.Prompt> prompts = prompts(spark, c);
-        List<PolicySampleScorer.PromptScores> s = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .parallelize(prompts, root.getInt("instructgpt.train.partitions")).mapPartitions(scorer::score).collect();
-        Comparison gold = null;
-        Comparison trained = null;
-        Comparison heldOut = null;
-        Map<String, Comparison> byFamily = new TreeMap<>();
-        if (judge != null) {
-            gold = compare(s, x -> true, seed);
-            trained = compare(s, x -> world.trainedFamilies().contains(x.task()), seed);
-            heldOut = compare(s, x -> world.heldOutFamilies().contains(x.task()), seed);
-            for (String f : s.stream().map(PolicySampleScorer.PromptScores::task).filter(t -> t != null).distinct().sorted()
-                    .toList()) {
-                byFamily.put(f, compare(s, x -> f.equals(x.task()), seed));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int partitions = root.getInt("instructgpt.train.partitions");
+        List<PolicySampleScorer.PromptScores> s = jsc.parallelize(prompts, partitions).mapPartitions(scorer::score)
+                .collect();
+        Map<String, Versus> versus = new LinkedHashMap<>();
+        for (int p = 0; p < names.size(); p++) {
+            if (p != b) {
+                versus.put(names.get(p), versus(s, p, b, world, judge != null, rm != null, seed));
             }
         }
-        Comparison byRm = rm == null ? null : Comparison.of(s.stream().mapToDouble(x -> x.rm()[0]).toArray(),
-                s.stream().mapToDouble(x -> x.rm()[1]).toArray(), seed);
+        Map<String, HeldOutLoss.Result> tax = c.getString("pretrain").isEmpty() ? Map.of()
+                : pretrainLoss(spark, c.getString("pretrain"), policies, baseline, partitions, seed);
         List<Map<String, String>> samples = new ArrayList<>();
         for (PolicySampleScorer.PromptScores x : s.subList(0, Math.min(c.getInt("samples"), s.size()))) {
-            samples.add(Map.of("prompt_id", x.promptId(), "task", String.valueOf(x.task()), "policy", x.firstAnswers()[0],
-                    "baseline", x.firstAnswers()[1]));
+            Map<String, String> row = new LinkedHashMap<>();
+            row.put("prompt_id", x.promptId());
+            row.put("task", String.valueOf(x.task()));
+            for (int p = 0; p < names.size(); p++) {
+                row.put(names.get(p), x.firstAnswers()[p]);
+            }
+            samples.add(row);
         }
-        Report r = new Report(policy, baseline, gold, trained, heldOut, byFamily, byRm, samples);
-        String output = c.getString("output");
-        Fs.writeDirectory(new Path(output), staging -> Fs.writeJson(new Path(staging, "eval.json"), r));
-        if (gold != null) {
-            LOG.info("eval: {} against {} on {} prompts: gold {} vs {}, difference {}, win rate {}; trained families:"
-                            + " difference {}; held-out families: difference {}", policy, baseline, gold.prompts(),
-                    gold.policy(), gold.baseline(), gold.difference(), gold.winRate(), trained.difference(),
-                    heldOut.difference());
-        }
+        Report r = new Report(policies, baseline, s.size(), versus, tax, samples);
+        Fs.writeDirectory(new Path(c.getString("output")), staging -> Fs.writeJson(new Path(staging, "eval.json"), r));
+        versus.forEach((name, v) -> LOG.info("eval: {} against {} on {} prompts: gold difference {}, trained families {},"
+                        + " held-out families {}; RM difference {}", name, baseline, s.size(),
+                v.gold() == null ? "n/a" : v.gold().difference(), v.goldTrained() == null ? "n/a" : v.goldTrained().difference(),
+                v.goldHeldOut() == null ? "n/a" : v.goldHeldOut().difference(),
+                v.rewardModel() == null ? "n/a" : v.rewardModel().difference()));
         return r;
     }
 
+    /** instructgpt.eval.policies: a list of {name, path}, names unique, in the order given. */
+    static Map<String, String> policies(Config c) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Config p : c.getConfigList("policies")) {
+            if (out.put(p.getString("name"), p.getString("path")) != null) {
+                throw new IllegalArgumentException("instructgpt.eval.policies: the name '" + p.getString("name")
+                        + "' is given twice");
+            }
+        }
+        if (out.size() < 2) {
+            throw new IllegalArgumentException("instructgpt.eval.policies: need a baseline and at least one policy,"
+                    + " got " + out.keySet());
+        }
+        return out;
+    }
+
+    private static Versus versus(List<PolicySampleScorer.PromptScores> s, int p, int b, WorldReport world,
+                                 boolean gold, boolean rm, long seed) {
+        Comparison all = null;
+        Comparison trained = null;
+        Comparison heldOut = null;
+        Map<String, Comparison> byFamily = new TreeMap<>();
+        if (gold) {
+            all = compare(s, x -> true, p, b, seed);
+            trained = compare(s, x -> world.trainedFamilies().contains(x.task()), p, b, seed);
+            heldOut = compare(s, x -> world.heldOutFamilies().contains(x.task()), p, b, seed);
+            for (String f : s.stream().map(PolicySampleScorer.PromptScores::task).filter(t -> t != null).distinct()
+                    .sorted().toList()) {
+                byFamily.put(f, compare(s, x -> f.equals(x.task()), p, b, seed));
+            }
+        }
+        Comparison byRm = rm ? Comparison.of(s.stream().mapToDouble(x -> x.rm()[p]).toArray(),
+                s.stream().mapToDouble(x -> x.rm()[b]).toArray(), seed) : null;
+        return new Versus(all, trained, heldOut, byFamily, byRm);
+    }
+
     private static Comparison compare(List<PolicySampleScorer.PromptScores> s,
-                                      java.util.function.Predicate<PolicySampleScorer.PromptScores> which, long seed) {
+                                      Predicate<PolicySampleScorer.PromptScores> which, int p, int b, long seed) {
         List<PolicySampleScorer.PromptScores> some = s.stream().filter(which).toList();
-        return Comparison.of(some.stream().mapToDouble(x -> x.gold()[0]).toArray(),
-                some.stream().mapToDouble(x -> x.gold()[1]).toArray(), seed);
+        return Comparison.of(some.stream().mapToDouble(x -> x.gold()[p]).toArray(),
+                some.stream().mapToDouble(x -> x.gold()[b]).toArray(), seed);
+    }
+
+    private static Map<String, HeldOutLoss.Result> pretrainLoss(SparkSession spark, String path,
+                                                                Map<String, String> policies, String baseline,
+                                                                int partitions, long seed) {
+        DatasetReader.Checked in = DatasetReader.read(spark, DatasetKind.PRETRAIN, path);
+        try {
+            Map<String, HeldOutLoss.Result> r = HeldOutLoss.measure(
+                    in.valid().filter(d -> SplitAssigner.VALIDATION.equals(d.split())).repartition(partitions),
+                    policies, baseline, 8, seed);
+            r.forEach((name, x) -> LOG.info("eval: {} held-out pre-training loss {} (against {}: {})", name, x.loss(),
+                    baseline, x.difference() == null ? "-" : x.difference()));
+            return r;
+        } finally {
+            in.release();
+        }
     }
 
     private static List<PolicySampleScorer.Prompt> prompts(SparkSession spark, Config c) {

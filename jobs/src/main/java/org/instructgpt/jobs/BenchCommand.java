@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.bench.ModelBenchmark;
+import org.instructgpt.bench.PpoBenchmark;
 import org.instructgpt.bench.RewardBenchmark;
 import org.instructgpt.bench.TrainerBenchmark;
 import org.instructgpt.bench.TimeToLossBenchmark;
@@ -35,9 +36,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "time to the same validation loss: our Spark trainer against DL4J's ParameterAveragingTrainingMaster (instructgpt.bench.baseline.*)")
     boolean baseline;
 
+    @picocli.CommandLine.Option(names = "--ppo",
+            description = "whole PPO-ptx iterations of the stage on random models (instructgpt.bench.ppo.*, instructgpt.ppo.*)")
+    boolean ppo;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Config c = config.load();
+        if (ppo) {
+            return ppo(c);
+        }
         if (trainer) {
             return trainer(c);
         }
@@ -90,6 +98,28 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+        return 0;
+    }
+
+    private static int ppo(Config c) throws Exception {
+        System.err.println(Configs.render(c, "instructgpt.bench.ppo"));
+        java.nio.file.Path work = java.nio.file.Files.createTempDirectory("instructgpt-bench-ppo");
+        SparkSession spark = SparkSessions.open(c, "instructgpt-bench-ppo");
+        PpoBenchmark.Result r;
+        try {
+            r = PpoBenchmark.run(spark, c, work.toUri().toString());
+        } finally {
+            spark.stop();
+            org.apache.commons.io.FileUtils.deleteQuietly(work.toFile());
+        }
+        Map<String, Double> s = r.seconds();
+        System.out.printf("PPO iteration (%s, %d episodes, %d partitions): %.2f s = generation %.2f + scoring %.2f + training"
+                        + " %.2f + Spark %.2f (%.1f%%); rollout %.0f tok/s%n", c.getString("instructgpt.bench.ppo.config"),
+                c.getInt("instructgpt.ppo.episodes-per-iteration"), r.partitions(), s.get("iteration"), s.get("generation"),
+                s.get("scoring"), s.get("training"), s.get("spark"), 100 * r.sparkShare(), r.rolloutTokensPerSec());
+        Map<String, Object> json = new LinkedHashMap<>(Map.of("seconds", s, "rollout_tokens_per_sec",
+                r.rolloutTokensPerSec(), "partitions", r.partitions()));
+        System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(json));
         return 0;
     }
 

@@ -6,27 +6,33 @@ import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 
-/** {@code instructgpt eval}: a policy against a baseline on held-out prompts, judged by gold and the reward model. */
+/** {@code instructgpt eval}: policies against a baseline on held-out prompts (gold, reward model) and held-out text. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Compare a policy with a baseline on held-out prompts (same seeds), judged by the embedded world's "
-                + "gold judge and/or a reward model; eval.json with 95% intervals. Settings: instructgpt.eval.*")
+        description = "Compare policies with a baseline on held-out prompts (same seeds), judged by the embedded world's "
+                + "gold judge and/or a reward model, and their loss on held-out pre-training text; eval.json with 95% intervals. Settings: instructgpt.eval.*")
 final class EvalCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
     @Override
     public Integer call() {
-        return TrainingCommands.withSpark(config.load(), "eval", (spark, c) -> {
-            EvalStage.Report r = EvalStage.run(spark, c);
-            if (r.gold() != null) {
-                System.err.printf("eval: gold %s (policy) vs %s (baseline); difference %s; win rate %s (%d prompts)%n",
-                        r.gold().policy(), r.gold().baseline(), r.gold().difference(), r.gold().winRate(),
-                        r.gold().prompts());
+        return TrainingCommands.withSpark(config.load(), "eval", (spark, c) -> report(EvalStage.run(spark, c)));
+    }
+
+    static void report(EvalStage.Report r) {
+        r.versus().forEach((name, v) -> {
+            if (v.gold() != null) {
+                System.err.printf("eval: %s gold %s vs %s %s; difference %s (trained families %s, held-out %s);"
+                                + " win rate %s (%d prompts)%n", name, v.gold().policy(), r.baseline(),
+                        v.gold().baseline(), v.gold().difference(), v.goldTrained().difference(),
+                        v.goldHeldOut().difference(), v.gold().winRate(), v.gold().prompts());
             }
-            if (r.rewardModel() != null) {
-                System.err.printf("eval: reward model %s vs %s; difference %s%n", r.rewardModel().policy(),
-                        r.rewardModel().baseline(), r.rewardModel().difference());
+            if (v.rewardModel() != null) {
+                System.err.printf("eval: %s reward model %s vs %s; difference %s%n", name, v.rewardModel().policy(),
+                        v.rewardModel().baseline(), v.rewardModel().difference());
             }
         });
+        r.pretrainLoss().forEach((name, x) -> System.err.printf("eval: %s held-out pre-training loss %s%s%n", name,
+                x.loss(), x.difference() == null ? "" : " (against " + r.baseline() + ": " + x.difference() + ")"));
     }
 }

@@ -19,6 +19,8 @@ import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.pretrain.PretrainStage;
 import org.instructgpt.label.LabelStage;
+import org.instructgpt.eval.EvalStage;
+import org.instructgpt.ppo.PpoStage;
 import org.instructgpt.rm.RmStage;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldGenerator;
@@ -60,6 +62,10 @@ public final class PipelineCommand implements Callable<Integer> {
             RmStage.Summary rm = RmStage.run(spark, c);
             TrainingCommands.report("rm", rm.training());
             SelectSftCommand.report(SftSelectionStage.run(spark, c));
+            PpoCommand.report(PpoStage.run(spark, c), c.getString("instructgpt.ppo.output"));
+            Config noPtx = c.getConfig("instructgpt.pipeline.ppo-no-ptx").atPath("instructgpt.ppo").withFallback(c);
+            PpoCommand.report(PpoStage.run(spark, noPtx), noPtx.getString("instructgpt.ppo.output"));
+            EvalCommand.report(EvalStage.run(spark, c));
             sample(spark, c);
             return 0;
         } finally {

@@ -1,0 +1,125 @@
+package org.instructgpt.eval;
+
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.instructgpt.Fixtures;
+import org.instructgpt.SparkTestSession;
+import org.instructgpt.config.Configs;
+import org.instructgpt.data.DataRecord;
+import org.instructgpt.data.DatasetIO;
+import org.instructgpt.data.DatasetKind;
+import org.instructgpt.data.ExampleEncoder;
+import org.instructgpt.data.SplitAssigner;
+import org.instructgpt.data.TokenizedExample;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
+import org.instructgpt.train.LanguageModelObjective;
+import org.instructgpt.world.WorldStage;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Evaluation on a small world with small random policies: a copy of the baseline ties it exactly (the same seeds), the
+ * family breakdown partitions the prompts, the held-out pre-training loss equals a recomputation on the driver, and
+ * nothing depends on the partitioning.
+ */
+class EvalStageTest {
+    @TempDir
+    static java.nio.file.Path tmp;
+    static String world;
+
+    @BeforeAll
+    static void worldAndPolicies() throws Exception {
+        SparkSession spark = SparkTestSession.get();
+        world = tmp.resolve("world").toString();
+        WorldStage.run(spark, Configs.load(null, List.of("instructgpt.world.output=\"" + world + "\"",
+                "instructgpt.world.scale=0.05", "instructgpt.world.customers=40")));
+        for (int s = 1; s <= 2; s++) {
+            Gpt2Model m = Gpt2Model.create(GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2), DataType.FLOAT, false);
+            m.initialize(s);
+            for (String name : s == 1 ? List.of("a", "a-copy") : List.of("b")) {
+                ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve(name).toUri()), m, new ByteLevelTokenizer(),
+                        null, null);
+            }
+        }
+    }
+
+    private static EvalStage.Report run(String out, int partitions) {
+        return EvalStage.run(SparkTestSession.get(), Configs.load(null, List.of(
+                "instructgpt.world.output=\"" + world + "\"",
+                "instructgpt.eval.policies=[{name=a, path=\"" + tmp.resolve("a") + "\"}, {name=same, path=\""
+                        + tmp.resolve("a-copy") + "\"}, {name=b, path=\"" + tmp.resolve("b") + "\"}]",
+                "instructgpt.eval.baseline=a",
+                "instructgpt.eval.reward-model=\"\"",
+                "instructgpt.eval.max-new-tokens=8",
+                "instructgpt.eval.output=\"" + tmp.resolve(out) + "\"",
+                "instructgpt.train.partitions=" + partitions)));
+    }
+
+    @Test
+    void policiesAreComparedOnTheSamePromptsAndHeldOutText() throws Exception {
+        EvalStage.Report r = run("eval", 2);
+        assertTrue(java.nio.file.Files.exists(tmp.resolve("eval/eval.json")));
+        assertEquals(List.of("same", "b"), new ArrayList<>(r.versus().keySet()));
+        List<DataRecord> prompts = DatasetIO.collect(SparkTestSession.get(), DatasetKind.PROMPTS, world + "/eval", "test");
+        EvalStage.Versus same = r.versus().get("same");
+        assertEquals(prompts.size(), r.prompts());
+        assertEquals(prompts.size(), same.gold().prompts());
+        // Identical weights answering from the same seeds: the same answers, so no difference at all.
+        assertEquals(0.0, same.gold().difference().value(), 0.0);
+        assertEquals(0.0, same.gold().difference().high(), 0.0);
+        assertEquals(0.5, same.gold().winRate().value(), 0.0);
+        assertEquals(0.0, r.pretrainLoss().get("same").difference().value(), 0.0);
+        EvalStage.Versus b = r.versus().get("b");
+        assertEquals(prompts.size(), b.goldTrained().prompts() + b.goldHeldOut().prompts());
+        assertEquals(prompts.size(), b.goldByFamily().values().stream().mapToLong(Comparison::prompts).sum());
+        assertEquals(9, b.goldByFamily().size());
+        assertEquals(b.gold().policy().value() - b.gold().baseline().value(), b.gold().difference().value(), 1e-12);
+
+        // The held-out loss: every validation document's blocks, one model at a time on the driver.
+        LanguageModelObjective lm = new LanguageModelObjective(new ByteLevelTokenizer().padId());
+        ExampleEncoder enc = new ExampleEncoder(new ByteLevelTokenizer(), 128);
+        for (String name : List.of("a", "b")) {
+            Gpt2Model m = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve(name).toUri()), DataType.FLOAT)
+                    .model();
+            double loss = 0;
+            double tokens = 0;
+            for (DataRecord d : DatasetIO.collect(SparkTestSession.get(), DatasetKind.PRETRAIN, world + "/pretrain",
+                    SplitAssigner.VALIDATION)) {
+                for (TokenizedExample x : enc.documentBlocks(((DataRecord.Document) d).text())) {
+                    var s = lm.evaluate(m, List.of(x));
+                    loss += s.loss();
+                    tokens += s.weight();
+                }
+            }
+            assertTrue(tokens > 1000, "held-out tokens " + tokens);
+            assertEquals(loss / tokens, r.pretrainLoss().get(name).loss().value(), 1e-4, name);
+        }
+        assertEquals(r.pretrainLoss().get("b").loss().value() - r.pretrainLoss().get("a").loss().value(),
+                r.pretrainLoss().get("b").difference().value(), 1e-9);
+
+        EvalStage.Report one = run("eval-1", 1);
+        assertEquals(b.gold(), one.versus().get("b").gold(), "partitioning");
+        assertEquals(r.pretrainLoss().get("b").loss().value(), one.pretrainLoss().get("b").loss().value(), 1e-9);
+    }
+
+    @Test
+    void aBaselineThatIsNotAPolicyIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvalStage.run(
+                SparkTestSession.get(), Configs.load(null, List.of("instructgpt.world.output=\"" + world + "\"",
+                        "instructgpt.eval.policies=[{name=a, path=\"" + tmp.resolve("a") + "\"}, {name=b, path=\""
+                                + tmp.resolve("b") + "\"}]", "instructgpt.eval.baseline=sft"))));
+        assertTrue(e.getMessage().contains("instructgpt.eval.baseline"), e.getMessage());
+    }
+}
