@@ -17,7 +17,6 @@ import org.instructgpt.io.Provenance;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.train.BaseCheckpoint;
 import org.instructgpt.train.DataParallelTrainer;
-import org.instructgpt.train.ShardedData;
 import org.instructgpt.train.StageSettings;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldReport;
@@ -66,13 +65,10 @@ public final class PpoStage {
 
         EpisodeSchedule schedule = new EpisodeSchedule(prompts(spark, cfg.prompts()), blocks(spark, cfg, policyBase),
                 cfg.episodes(), cfg.ptxBlocks(), cfg.seed());
-        // The frozen first episodes' shards must already be even: parallelize of P equal slices.
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        ShardedData<Rollout> none = ShardedData.asPartitioned(sc.<Rollout>emptyRDD().repartition(cfg.partitions()));
-        PpoState s = new PpoState(
-                new DataParallelTrainer<>(sc, none, new ValueLoss(0, 1, 1), policy, cfg.optimizer(), cfg.seed()),
-                new DataParallelTrainer<>(sc, none, new ValueLoss(0, 1, 1), value, cfg.valueOptimizer(),
-                        cfg.seed() ^ 0x7a1e),
+        // Data and objective come with each iteration's rollouts (DataParallelTrainer.use).
+        PpoState s = new PpoState(new DataParallelTrainer<Rollout>(sc, policy, cfg.optimizer(), cfg.seed()),
+                new DataParallelTrainer<Rollout>(sc, value, cfg.valueOptimizer(), cfg.seed() ^ 0x7a1e),
                 cfg.klController());
         int pad = policyBase.tokenizer().padId() >= 0 ? policyBase.tokenizer().padId() : policy.config().eosTokenId;
         GoldJudge judge = WorldReport.find(c.getString("world"))
@@ -89,7 +85,6 @@ public final class PpoStage {
                 cfg.klAdaptive() ? " adaptive" : "", cfg.ptxCoef(), cfg.ptxBlocks(), cfg.partitions(),
                 policy.engine().kind()));
         PpoLoop.Summary summary = PpoLoop.run(sc, cfg, s, schedule, frozen, prov);
-        none.release();
         writeFinal(cfg, s, frozen, prov);
         return summary;
     }

@@ -47,13 +47,13 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     public DataParallelTrainer(JavaSparkContext sc, ShardedData<E> data, TrainingObjective<E> objective, Gpt2Model model,
                                OptimizerSettings opt, long seed) {
-        if (opt.batchSize() % data.partitions() != 0) {
-            throw new IllegalArgumentException("batch size " + opt.batchSize() + " is not a multiple of the "
-                    + data.partitions() + " partitions");
-        }
+        this(sc, model, opt, seed);
+        use(data, objective);
+    }
+
+    /** A trainer whose data and objective come later, by {@link #use} (PPO: each iteration's rollouts). */
+    public DataParallelTrainer(JavaSparkContext sc, Gpt2Model model, OptimizerSettings opt, long seed) {
         this.sc = sc;
-        this.data = data;
-        this.objective = objective;
         this.model = model;
         this.spec = ModelSpec.of(model);
         this.opt = opt;
@@ -106,6 +106,9 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** One synchronous step over the global batch. */
     public StepResult runStep() {
+        if (data == null) {
+            throw new IllegalStateException("the trainer has no data yet: give it some with use()");
+        }
         long start = System.nanoTime();
         Broadcast<byte[]> params = sc.broadcast(FloatBytes.toBytes(model.params().flat()));
         int local = opt.batchSize() / data.partitions();
