@@ -1,10 +1,10 @@
 package org.instructgpt.ppo;
 
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.CheckpointDir;
 import org.instructgpt.io.Fs;
+import org.instructgpt.io.NumberedCheckpoints;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.Provenance;
 import org.instructgpt.io.TrainingState;
@@ -17,10 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,22 +29,20 @@ import java.util.Optional;
  */
 final class PpoCheckpoints {
     private static final Logger LOG = LoggerFactory.getLogger(PpoCheckpoints.class);
-    private final Path root;
+    private final NumberedCheckpoints numbered;
     private final FileSystem fs;
-    private final int keep;
 
     PpoCheckpoints(String output, int keep) {
-        this.root = new Path(output, "checkpoints");
-        this.fs = Fs.of(root);
-        this.keep = Math.max(1, keep);
+        this.numbered = new NumberedCheckpoints(new Path(output, "checkpoints"), "iter-", 6, keep);
+        this.fs = numbered.fs();
     }
 
     Path root() {
-        return root;
+        return numbered.root();
     }
 
     void save(PpoState s, Tokenizer tok, Provenance prov) {
-        Path dir = new Path(root, String.format("iter-%06d", s.iteration));
+        Path dir = numbered.dir(s.iteration);
         Fs.writeDirectory(dir, staging -> {
             Map<String, INDArray> pt = moments(s.policy);
             pt.put("ema", s.ema);
@@ -61,7 +56,7 @@ final class PpoCheckpoints {
                     new TrainingState(s.value.step(), moments(s.value), Map.of("adamw_steps",
                             Long.toString(s.value.optimizer().stepCount()))), prov.copy().put("iteration", s.iteration));
         });
-        prune();
+        numbered.prune();
     }
 
     private static Map<String, INDArray> moments(DataParallelTrainer<Rollout> t) {
@@ -71,56 +66,23 @@ final class PpoCheckpoints {
         return m;
     }
 
-    private List<Path> dirs() throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (fs.exists(root)) {
-            for (FileStatus st : fs.listStatus(root)) {
-                if (st.isDirectory() && st.getPath().getName().matches("iter-\\d{6}")) {
-                    out.add(st.getPath());
-                }
-            }
-        }
-        out.sort(Comparator.comparing(Path::getName));
-        return out;
-    }
-
-    private void prune() {
-        try {
-            List<Path> d = dirs();
-            for (int i = 0; i < d.size() - keep; i++) {
-                fs.delete(d.get(i), true);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prune " + root + ": " + e.getMessage(), e);
-        }
-    }
-
     boolean any() {
-        try {
-            return !dirs().isEmpty();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return !numbered.list().isEmpty();
     }
 
     /** Restores the newest checkpoint whose policy and value both verify; empty when there is none. */
     Optional<Path> restoreLatest(PpoState s) {
+        Optional<Path> dir = numbered.newestValid((f, d) -> {
+            CheckpointDir.verify(f, new Path(d, "policy"));
+            CheckpointDir.verify(f, new Path(d, "value"));
+        });
         try {
-            List<Path> d = dirs();
-            for (int i = d.size() - 1; i >= 0; i--) {
-                try {
-                    CheckpointDir.verify(fs, new Path(d.get(i), "policy"));
-                    CheckpointDir.verify(fs, new Path(d.get(i), "value"));
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("skipping PPO checkpoint {}: {}", d.get(i), e.getMessage());
-                    continue;
-                }
-                restore(d.get(i), s);
-                return Optional.of(d.get(i));
+            if (dir.isPresent()) {
+                restore(dir.get(), s);
             }
-            return Optional.empty();
+            return dir;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot resume from " + root + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot resume from " + dir.get() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,11 +1,11 @@
 package org.instructgpt.train;
 
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.CheckpointDir;
 import org.instructgpt.io.Fs;
 import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.NumberedCheckpoints;
 import org.instructgpt.io.Provenance;
 import org.instructgpt.io.TrainingState;
 import org.instructgpt.model.Gpt2Model;
@@ -17,10 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -31,19 +28,18 @@ import java.util.Optional;
  */
 public final class CheckpointManager {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointManager.class);
-    private static final String PREFIX = "step-";
     private final Path root;
     private final FileSystem fs;
-    private final int keep;
+    private final NumberedCheckpoints numbered;
 
     public CheckpointManager(String output, int keep) {
         this.root = new Path(output);
         this.fs = Fs.of(root);
-        this.keep = Math.max(1, keep);
+        this.numbered = new NumberedCheckpoints(new Path(root, "checkpoints"), "step-", 8, keep);
     }
 
     public Path checkpoints() {
-        return new Path(root, "checkpoints");
+        return numbered.root();
     }
 
     public Path named(String name) {
@@ -52,9 +48,9 @@ public final class CheckpointManager {
 
     /** Saves the step's checkpoint and drops the oldest beyond K. */
     public Path save(DataParallelTrainer<?> t, Tokenizer tok, Provenance prov) {
-        Path dir = new Path(checkpoints(), String.format("%s%08d", PREFIX, t.step()));
+        Path dir = numbered.dir(t.step());
         write(dir, t, tok, prov);
-        prune();
+        numbered.prune();
         return dir;
     }
 
@@ -88,47 +84,9 @@ public final class CheckpointManager {
         }
     }
 
-    private List<Path> stepDirs() throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (!fs.exists(checkpoints())) {
-            return out;
-        }
-        for (FileStatus st : fs.listStatus(checkpoints())) {
-            if (st.isDirectory() && st.getPath().getName().matches(PREFIX + "\\d{8}")) {
-                out.add(st.getPath());
-            }
-        }
-        out.sort(Comparator.comparing(Path::getName));
-        return out;
-    }
-
-    private void prune() {
-        try {
-            List<Path> dirs = stepDirs();
-            for (int i = 0; i < dirs.size() - keep; i++) {
-                fs.delete(dirs.get(i), true);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prune the checkpoints in " + checkpoints() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The newest checkpoint whose checksums verify; damaged ones are skipped with a warning. */
+    /** The newest step checkpoint whose manifest verifies (a corrupt newer one is skipped with a warning). */
     public Optional<Path> latestValid() {
-        try {
-            List<Path> dirs = stepDirs();
-            for (int i = dirs.size() - 1; i >= 0; i--) {
-                try {
-                    CheckpointDir.verify(fs, dirs.get(i));
-                    return Optional.of(dirs.get(i));
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("skipping checkpoint {}: {}", dirs.get(i), e.getMessage());
-                }
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + checkpoints() + ": " + e.getMessage(), e);
-        }
+        return numbered.newestValid(CheckpointDir::verify);
     }
 
     /** Loads the parameters, optimizer moments and step of {@code dir} into the trainer. */

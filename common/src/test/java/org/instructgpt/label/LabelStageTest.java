@@ -48,7 +48,7 @@ class LabelStageTest {
                 null, null);
         settings = List.of("instructgpt.world.output=\"" + world + "\"",
                 "instructgpt.label.policies=[\"" + tmp.resolve("policy") + "\"]",
-                "instructgpt.label.max-new-tokens=12");
+                "instructgpt.label.max-new-tokens=12", "instructgpt.label.k=4");
     }
 
     private static List<DataRecord> run(String out, String... more) {
