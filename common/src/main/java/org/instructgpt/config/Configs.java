@@ -17,8 +17,26 @@ public final class Configs {
      * @param overrides {@code key=value} pairs, each parsed as HOCON (so lists and numbers work)
      */
     public static Config load(File file, List<String> overrides) {
+        return load(null, file, overrides);
+    }
+
+    /** Presets shipped in the jar (instructgpt/presets/NAME.conf). */
+    public static final List<String> PRESETS = List.of("ci");
+
+    /**
+     * @param preset a named set of settings between the defaults and the user's file (for example {@code ci}: every
+     *               stage of the pipeline at a tiny scale), or null
+     */
+    public static Config load(String preset, File file, List<String> overrides) {
         // Unresolved, so that a path built from another setting (sft.data = ${world.output}"/sft") follows overrides.
         Config c = ConfigFactory.parseResources(Configs.class.getClassLoader(), "reference.conf");
+        if (preset != null) {
+            if (!PRESETS.contains(preset)) {
+                throw new IllegalArgumentException("--preset " + preset + ": no such preset (there are " + PRESETS + ")");
+            }
+            c = ConfigFactory.parseResources(Configs.class.getClassLoader(), "instructgpt/presets/" + preset + ".conf")
+                    .withFallback(c);
+        }
         if (file != null) {
             if (!file.isFile()) {
                 throw new IllegalArgumentException("config file " + file + " does not exist");

@@ -13,10 +13,14 @@ final class ConfigOptions {
     @Option(names = {"-c", "--config"}, description = "HOCON file overriding the defaults (see conf/)")
     File file;
 
+    @Option(names = "--preset", description = "a named set of settings under your own: ci (every pipeline stage at a"
+            + " tiny scale, in a couple of minutes)")
+    String preset;
+
     @Option(names = {"-s", "--set"}, description = "override one setting, e.g. --set instructgpt.seed=7 (repeatable)")
     List<String> overrides = new ArrayList<>();
 
     Config load() {
-        return Configs.load(file, overrides);
+        return Configs.load(preset, file, overrides);
     }
 }

@@ -21,6 +21,7 @@ import org.instructgpt.pretrain.PretrainStage;
 import org.instructgpt.label.LabelStage;
 import org.instructgpt.eval.EvalStage;
 import org.instructgpt.ppo.PpoStage;
+import org.instructgpt.pipeline.PipelineRun;
 import org.instructgpt.rm.RmStage;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldGenerator;
@@ -33,39 +34,46 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * The main job on the embedded world: prepare, pretrain, sft, label (the SFT policy's samples ranked by the world's
- * labelers), rm, select-sft (the epoch the RM prefers; PPO and evaluation follow), then a few answers of the selected
- * SFT model to held-out evaluation prompts with their gold scores.
+ * The main job on the embedded world, into one run directory: prepare, pretrain, sft, label (the SFT and pretrained
+ * policies' samples ranked by the world's labelers), rm, select-sft (the epoch the RM prefers), PPO-ptx, PPO without
+ * ptx, eval; then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose
+ * output is complete is skipped, and a stage that was interrupted resumes, so rerunning continues a killed run.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
-        description = "Run the pipeline on the embedded world: prepare -> pretrain -> sft -> label -> rm -> select-sft, "
-                + "then sample the selected SFT model.")
+        description = "Run the pipeline on the embedded world into instructgpt.run-dir: prepare -> pretrain -> sft -> label"
+                + " -> rm -> select-sft -> ppo-ptx -> ppo -> eval. Complete stages are skipped; a rerun continues.")
 public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Mixin
-    ResumeOption resume;
-
     @Override
     public Integer call() throws Exception {
-        resume.applyTo(config, "train");
+        // Stages that train continue from their newest valid checkpoint: a killed run goes on where it stopped.
+        config.overrides.add("instructgpt.train.resume=true");
         Config c = config.load();
+        Config noPtx = c.getConfig("instructgpt.pipeline.ppo-no-ptx").atPath("instructgpt.ppo").withFallback(c);
+        PipelineRun run = new PipelineRun(c.getString("instructgpt.run-dir"));
         SparkSession spark = SparkSessions.open(c, "instructgpt-pipeline");
         try {
-            WorldStage.run(spark, c);
-            TrainingCommands.report("pretrain", PretrainStage.run(spark, c));
-            TrainingCommands.report("sft", SftStage.run(spark, c));
-            LabelStage.Summary labeled = LabelStage.run(spark, c);
-            System.err.printf("label: %d comparisons of the policies' samples; skipped %s%n", labeled.labeled(),
-                    labeled.skipped());
-            RmStage.Summary rm = RmStage.run(spark, c);
-            TrainingCommands.report("rm", rm.training());
-            SelectSftCommand.report(SftSelectionStage.run(spark, c));
-            PpoCommand.report(PpoStage.run(spark, c), c.getString("instructgpt.ppo.output"));
-            Config noPtx = c.getConfig("instructgpt.pipeline.ppo-no-ptx").atPath("instructgpt.ppo").withFallback(c);
-            PpoCommand.report(PpoStage.run(spark, noPtx), noPtx.getString("instructgpt.ppo.output"));
-            EvalCommand.report(EvalStage.run(spark, c));
+            run.stage("prepare", c.getString("instructgpt.world.output"), () -> WorldStage.run(spark, c));
+            run.stage("pretrain", c.getString("instructgpt.pretrain.output"),
+                    () -> TrainingCommands.report("pretrain", PretrainStage.run(spark, c)));
+            run.stage("sft", c.getString("instructgpt.sft.output"),
+                    () -> TrainingCommands.report("sft", SftStage.run(spark, c)));
+            run.stage("label", c.getString("instructgpt.label.output"), () -> {
+                LabelStage.Summary labeled = LabelStage.run(spark, c);
+                System.err.printf("label: %d comparisons of the policies' samples; skipped %s%n", labeled.labeled(),
+                        labeled.skipped());
+            });
+            run.stage("rm", c.getString("instructgpt.rm.output"),
+                    () -> TrainingCommands.report("rm", RmStage.run(spark, c).training()));
+            run.stage("select-sft", c.getString("instructgpt.sft-select.output"),
+                    () -> SelectSftCommand.report(SftSelectionStage.run(spark, c)));
+            run.stage("ppo-ptx", c.getString("instructgpt.ppo.output"),
+                    () -> PpoCommand.report(PpoStage.run(spark, c), c.getString("instructgpt.ppo.output")));
+            run.stage("ppo", noPtx.getString("instructgpt.ppo.output"),
+                    () -> PpoCommand.report(PpoStage.run(spark, noPtx), noPtx.getString("instructgpt.ppo.output")));
+            run.stage("eval", c.getString("instructgpt.eval.output"), () -> EvalCommand.report(EvalStage.run(spark, c)));
             sample(spark, c);
             return 0;
         } finally {

@@ -98,42 +98,48 @@ class InstructGptCommandTest {
         assertTrue(Files.isDirectory(out.resolve("_rejected")));
     }
 
-    /** The main job end to end on a tiny world and model: every stage's outputs appear. */
+    /**
+     * The main job end to end with --preset ci: every stage's outputs appear in the run directory; a rerun skips every
+     * stage and leaves the outputs as they were.
+     */
     @Test
-    void pipelineRunsEveryStageOnATinyWorld() throws Exception {
-        String out = tmp.resolve("runs").toString();
-        int code = InstructGpt.commandLine().execute("pipeline",
-                "--set", "instructgpt.world.output=\"" + out + "/world\"",
-                "--set", "instructgpt.world.scale=0.05",
-                "--set", "instructgpt.world.customers=40",
-                "--set", "instructgpt.world.validation-fraction=0.3",
-                "--set", "instructgpt.pretrain.output=\"" + out + "/pretrain\"",
-                "--set", "instructgpt.pretrain.model={n-embd=32, n-layer=1, n-head=2}",
-                "--set", "instructgpt.pretrain.block-size=64",
-                "--set", "instructgpt.pretrain.optimizer.steps=4",
-                "--set", "instructgpt.pretrain.validate-every=2",
-                "--set", "instructgpt.sft.output=\"" + out + "/sft\"",
-                "--set", "instructgpt.sft.epochs=1",
-                "--set", "instructgpt.sft.max-length=64",
-                "--set", "instructgpt.sft.optimizer.batch-size=16",
-                "--set", "instructgpt.sft.optimizer.micro-batch=8",
-                "--set", "instructgpt.label.output=\"" + out + "/label\"",
-                "--set", "instructgpt.label.max-new-tokens=16",
-                "--set", "instructgpt.rm.output=\"" + out + "/rm\"",
-                "--set", "instructgpt.rm.max-length=64",
-                "--set", "instructgpt.rm.optimizer.batch-size=8",
-                "--set", "instructgpt.rm.optimizer.micro-batch=4");
-        assertEquals(0, code);
+    void pipelineRunsEveryStageWithTheCiPresetAndARerunSkipsThem() throws Exception {
+        java.nio.file.Path runs = tmp.resolve("runs");
+        String[] args = {"pipeline", "--preset", "ci", "--set", "instructgpt.run-dir=\"" + runs + "\""};
+        assertEquals(0, InstructGpt.commandLine().execute(args));
         for (String p : List.of("world/world.json", "world/sft/_SUCCESS", "pretrain/final/_SUCCESS", "pretrain/loss.png",
                 "pretrain/metrics.jsonl", "sft/final/model.safetensors", "sft/best/_SUCCESS", "sft/loss.png",
-                "label/_SUCCESS", "rm/final/_SUCCESS", "rm/metrics.jsonl")) {
-            assertTrue(Files.exists(tmp.resolve("runs").resolve(p)), p);
+                "label/_SUCCESS", "rm/final/_SUCCESS", "rm/metrics.jsonl", "rm/quality.json",
+                "sft-select/selected/_SUCCESS", "ppo/final/_SUCCESS", "ppo/metrics.jsonl", "ppo/reward.png",
+                "ppo-no-ptx/final/_SUCCESS", "eval/eval.json", "pipeline.json")) {
+            assertTrue(Files.exists(runs.resolve(p)), p);
         }
-        JsonNode prov = new ObjectMapper().readTree(tmp.resolve("runs/sft/final/provenance.json").toFile());
+        for (String stage : List.of("world", "pretrain", "sft", "label", "rm", "sft-select", "ppo", "ppo-no-ptx", "eval")) {
+            assertTrue(Files.exists(runs.resolve(stage).resolve("_SUCCESS")), stage + " marked complete");
+        }
+        JsonNode prov = new ObjectMapper().readTree(runs.resolve("sft/final/provenance.json").toFile());
         assertEquals("sft", prov.get("stage").asText());
         assertTrue(prov.get("inputs").get("base").asText().endsWith("pretrain/final"));
-        JsonNode rmConfig = new ObjectMapper().readTree(tmp.resolve("runs/rm/final/config.json").toFile());
+        JsonNode rmConfig = new ObjectMapper().readTree(runs.resolve("rm/final/config.json").toFile());
         assertEquals("GPT2ForSequenceClassification", rmConfig.get("architectures").get(0).asText());
         assertTrue(rmConfig.has("reward_bias"));
+        JsonNode eval = new ObjectMapper().readTree(runs.resolve("eval/eval.json").toFile());
+        for (String policy : List.of("ppo-ptx", "ppo")) {
+            assertTrue(Double.isFinite(eval.get("versus_baseline").get(policy).get("gold").get("difference").get("value")
+                    .asDouble()), policy);
+            assertTrue(Double.isFinite(eval.get("pretrain_loss").get(policy).get("loss").get("value").asDouble()), policy);
+        }
+
+        byte[] evalBefore = Files.readAllBytes(runs.resolve("eval/eval.json"));
+        java.nio.file.attribute.FileTime ppoBefore = Files.getLastModifiedTime(runs.resolve("ppo/final/model.safetensors"));
+        assertEquals(0, InstructGpt.commandLine().execute(args));
+        JsonNode stages = new ObjectMapper().readTree(runs.resolve("pipeline.json").toFile());
+        assertEquals(9, stages.size());
+        for (JsonNode st : stages) {
+            assertTrue(st.get("skipped").asBoolean(), st.get("stage").asText() + " skipped on the rerun");
+            assertTrue(st.get("seconds").asDouble() > 0, "the time it took when it ran is kept");
+        }
+        assertTrue(java.util.Arrays.equals(evalBefore, Files.readAllBytes(runs.resolve("eval/eval.json"))));
+        assertEquals(ppoBefore, Files.getLastModifiedTime(runs.resolve("ppo/final/model.safetensors")));
     }
 }

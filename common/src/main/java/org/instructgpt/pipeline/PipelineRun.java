@@ -1,0 +1,92 @@
+package org.instructgpt.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.instructgpt.io.Fs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The stages of one pipeline run, in order. A stage whose output directory holds {@code _SUCCESS} is complete and is
+ * skipped; otherwise it runs (stages that train resume from their newest valid checkpoint, so a killed run
+ * continues) and {@code _SUCCESS} is written into its output when it returns. What each stage took is kept for the
+ * report and written to {@code <run-dir>/pipeline.json} after every stage.
+ */
+public final class PipelineRun {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineRun.class);
+    public static final String MARKER = "_SUCCESS";
+    private final Path runDir;
+    private final List<StageTime> stages = new ArrayList<>();
+
+    /** One stage: its name, output, whether it was skipped as complete, and its wall seconds (when it ran). */
+    public record StageTime(@JsonProperty("stage") String stage, @JsonProperty("output") String output,
+                            @JsonProperty("skipped") boolean skipped, @JsonProperty("seconds") double seconds) {
+    }
+
+    /** A stage's work. */
+    @FunctionalInterface
+    public interface Body {
+        void run() throws Exception;
+    }
+
+    private final java.util.Map<String, StageTime> before = new java.util.HashMap<>();
+
+    /** Reads what an earlier run of this run directory recorded, so skipped stages keep their times. */
+    public PipelineRun(String runDir) {
+        this.runDir = new Path(runDir);
+        Path json = new Path(this.runDir, "pipeline.json");
+        try {
+            FileSystem fs = Fs.of(json);
+            if (fs.exists(json)) {
+                try (java.io.InputStream in = fs.open(json)) {
+                    for (StageTime t : new com.fasterxml.jackson.databind.ObjectMapper().readValue(in,
+                            StageTime[].class)) {
+                        before.put(t.stage(), t);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot read {} ({}); earlier stage times are not reported", json, e.getMessage());
+        }
+    }
+
+    public List<StageTime> stages() {
+        return List.copyOf(stages);
+    }
+
+    public static boolean complete(String output) {
+        Path marker = new Path(output, MARKER);
+        try {
+            return Fs.of(marker).exists(marker);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + marker + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code body} unless {@code output} is complete; marks it complete after. */
+    public void stage(String name, String output, Body body) throws Exception {
+        if (complete(output)) {
+            LOG.info("pipeline: {} is complete ({}), skipped", name, new Path(output, MARKER));
+            System.err.printf("pipeline: %s skipped: %s is complete%n", name, output);
+            StageTime earlier = before.get(name);
+            stages.add(new StageTime(name, output, true, earlier == null ? Double.NaN : earlier.seconds()));
+        } else {
+            long start = System.nanoTime();
+            body.run();
+            Path marker = new Path(output, MARKER);
+            FileSystem fs = Fs.of(marker);
+            fs.mkdirs(new Path(output));
+            fs.create(marker, true).close();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            LOG.info("pipeline: {} done in {}", name, String.format("%.1f s", seconds));
+            stages.add(new StageTime(name, output, false, seconds));
+        }
+        Fs.writeJson(new Path(runDir, "pipeline.json"), stages);
+    }
+}
