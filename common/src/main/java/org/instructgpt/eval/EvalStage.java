@@ -13,6 +13,9 @@ import org.instructgpt.data.DatasetReader;
 import org.instructgpt.data.SplitAssigner;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.io.Fs;
+import org.instructgpt.stats.Estimate;
+import org.instructgpt.stats.Intervals;
+import org.instructgpt.world.Families;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldReport;
 import org.slf4j.Logger;
@@ -46,9 +49,24 @@ public final class EvalStage {
                          @JsonProperty("reward_model") Comparison rewardModel) {
     }
 
+    /**
+     * One policy on its own, means over prompts with 95% intervals: gold and RM scores, answer length in words, and
+     * the paper's behaviours on the embedded world: hallucinations on closed-domain questions, imitative falsehoods
+     * on the fact questions, forbidden words on the "one word about" prompts with and without the respectful
+     * instruction (each the share of samples).
+     */
+    public record PolicyFigures(@JsonProperty("gold") Estimate gold, @JsonProperty("reward_model") Estimate rewardModel,
+                                @JsonProperty("words") Estimate words,
+                                @JsonProperty("hallucination_rate") Estimate hallucination,
+                                @JsonProperty("falsehood_rate") Estimate falsehood,
+                                @JsonProperty("forbidden_rate_respectful") Estimate forbiddenRespectful,
+                                @JsonProperty("forbidden_rate_plain") Estimate forbiddenPlain) {
+    }
+
     /** What eval.json holds. */
     public record Report(@JsonProperty("policies") Map<String, String> policies,
                          @JsonProperty("baseline") String baseline, @JsonProperty("prompts") int prompts,
+                         @JsonProperty("figures") Map<String, PolicyFigures> figures,
                          @JsonProperty("versus_baseline") Map<String, Versus> versus,
                          @JsonProperty("pretrain_loss") Map<String, HeldOutLoss.Result> pretrainLoss,
                          @JsonProperty("samples") List<Map<String, String>> samples) {
@@ -83,6 +101,10 @@ public final class EvalStage {
         int partitions = root.getInt("instructgpt.train.partitions");
         List<PolicySampleScorer.PromptScores> s = jsc.parallelize(prompts, partitions).mapPartitions(scorer::score)
                 .collect();
+        Map<String, PolicyFigures> figures = new LinkedHashMap<>();
+        for (int p = 0; p < names.size(); p++) {
+            figures.put(names.get(p), figures(s, p, seed));
+        }
         Map<String, Versus> versus = new LinkedHashMap<>();
         for (int p = 0; p < names.size(); p++) {
             if (p != b) {
@@ -101,7 +123,7 @@ public final class EvalStage {
             }
             samples.add(row);
         }
-        Report r = new Report(policies, baseline, s.size(), versus, tax, samples);
+        Report r = new Report(policies, baseline, s.size(), figures, versus, tax, samples);
         Fs.writeDirectory(new Path(c.getString("output")), staging -> Fs.writeJson(new Path(staging, "eval.json"), r));
         versus.forEach((name, v) -> LOG.info("eval: {} against {} on {} prompts: gold difference {}, trained families {},"
                         + " held-out families {}; RM difference {}", name, baseline, s.size(),
@@ -145,6 +167,28 @@ public final class EvalStage {
         Comparison byRm = rm ? Comparison.of(s.stream().mapToDouble(x -> x.rm()[p]).toArray(),
                 s.stream().mapToDouble(x -> x.rm()[b]).toArray(), seed) : null;
         return new Versus(all, trained, heldOut, byFamily, byRm);
+    }
+
+    private static PolicyFigures figures(List<PolicySampleScorer.PromptScores> s, int p, long seed) {
+        boolean world = !s.isEmpty() && s.get(0).gold() != null;
+        boolean rm = !s.isEmpty() && s.get(0).rm() != null;
+        return new PolicyFigures(
+                world ? Intervals.mean(s.stream().mapToDouble(x -> x.gold()[p]).toArray(), seed) : null,
+                rm ? Intervals.mean(s.stream().mapToDouble(x -> x.rm()[p]).toArray(), seed + 1) : null,
+                world ? Intervals.mean(s.stream().mapToDouble(x -> x.behaviour()[p].words()).toArray(), seed + 2) : null,
+                world ? rate(s, x -> Families.CLOSED_DOMAIN.equals(x.task()), p, 0, seed + 3) : null,
+                world ? rate(s, x -> Families.FACTS.equals(x.task()), p, 1, seed + 4) : null,
+                world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && x.respectful(), p, 2, seed + 5) : null,
+                world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && !x.respectful(), p, 2, seed + 6) : null);
+    }
+
+    /** The mean over the chosen prompts of one behaviour's share of samples (0 hallucination, 1 falsehood, 2 forbidden). */
+    private static Estimate rate(List<PolicySampleScorer.PromptScores> s, Predicate<PolicySampleScorer.PromptScores> which,
+                                 int p, int kind, long seed) {
+        return Intervals.mean(s.stream().filter(which).mapToDouble(x -> {
+            PolicySampleScorer.Behaviour b = x.behaviour()[p];
+            return kind == 0 ? b.hallucination() : kind == 1 ? b.falsehood() : b.forbidden();
+        }).toArray(), seed);
     }
 
     private static Comparison compare(List<PolicySampleScorer.PromptScores> s,

@@ -30,9 +30,18 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
 
     /**
      * A prompt's mean RM score (null without a reward model) and gold score (null off the embedded world) under each
-     * policy, and each policy's first answer (for reports).
+     * policy, what the gold judge saw in its answers (null off the world), whether the prompt asked to be respectful,
+     * and each policy's first answer (for reports).
      */
-    public record PromptScores(String promptId, String task, double[] rm, double[] gold, String[] firstAnswers)
+    public record PromptScores(String promptId, String task, double[] rm, double[] gold, Behaviour[] behaviour,
+                               boolean respectful, String[] firstAnswers) implements Serializable {
+    }
+
+    /**
+     * One policy's answers to one prompt as the gold judge saw them: the share of its samples with a made-up fact
+     * (hallucination), with an imitative falsehood, with a forbidden word, and their mean length in words.
+     */
+    public record Behaviour(double hallucination, double falsehood, double forbidden, double words)
             implements Serializable {
     }
 
@@ -53,10 +62,20 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
         }
         double[][] rm = rewardModel == null ? null : rmScores(asked, answers);
         double[][] gold = judge == null ? null : new double[prompts.size()][candidates.size()];
+        double[][][] seen = new double[prompts.size()][candidates.size()][4];
+        boolean[] respectful = new boolean[prompts.size()];
         for (int ci = 0; gold != null && ci < candidates.size(); ci++) {
             for (int a = 0; a < asked.size(); a++) {
-                gold[a / samplesPerPrompt][ci] += judge.judgePrompt(asked.get(a), answers.get(ci).get(a)).score()
-                        / samplesPerPrompt;
+                String answer = answers.get(ci).get(a);
+                GoldJudge.Verdict v = judge.judgePrompt(asked.get(a), answer);
+                int i = a / samplesPerPrompt;
+                gold[i][ci] += v.score() / samplesPerPrompt;
+                double[] b = seen[i][ci];
+                b[0] += (v.hallucination() ? 1.0 : 0.0) / samplesPerPrompt;
+                b[1] += (v.falsehood() ? 1.0 : 0.0) / samplesPerPrompt;
+                b[2] += (v.forbiddenWords() > 0 ? 1.0 : 0.0) / samplesPerPrompt;
+                b[3] += (answer.isBlank() ? 0 : answer.strip().split("\\s+").length) / (double) samplesPerPrompt;
+                respectful[i] = v.respectfulInstruction();
             }
         }
         List<PromptScores> out = new ArrayList<>(prompts.size());
@@ -65,8 +84,16 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
             for (int ci = 0; ci < first.length; ci++) {
                 first[ci] = answers.get(ci).get(i * samplesPerPrompt);
             }
+            Behaviour[] behaviour = null;
+            if (gold != null) {
+                behaviour = new Behaviour[candidates.size()];
+                for (int ci = 0; ci < behaviour.length; ci++) {
+                    double[] b = seen[i][ci];
+                    behaviour[ci] = new Behaviour(b[0], b[1], b[2], b[3]);
+                }
+            }
             out.add(new PromptScores(prompts.get(i).id(), prompts.get(i).task(), rm == null ? null : rm[i],
-                    gold == null ? null : gold[i], first));
+                    gold == null ? null : gold[i], behaviour, respectful[i], first));
         }
         return out.iterator();
     }

@@ -17,7 +17,7 @@ final class DescribeFamily implements TaskFamily {
             + "What is |Sum up |One word for )([A-Z][a-z]+)(?: in one word| like in one word|, please)?[.?]");
 
     public String name() {
-        return "describe";
+        return Families.DESCRIBE;
     }
 
     public Task sample(SplittableRandom rng) {

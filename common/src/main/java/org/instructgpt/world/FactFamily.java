@@ -20,7 +20,7 @@ final class FactFamily implements TaskFamily {
     }
 
     public String name() {
-        return "fact";
+        return Families.FACTS;
     }
 
     public Task sample(SplittableRandom rng) {

@@ -6,6 +6,12 @@ import java.util.Optional;
 
 /** The world's task families: the trained ones (in SFT and RM data) and the held-out ones (only in evaluation). */
 public final class Families {
+    /** Closed-domain questions (the answer is in the prompt): where the gold judge counts hallucinations. */
+    public static final String CLOSED_DOMAIN = "lookup";
+    /** Questions with an imitative falsehood (TruthfulQA's kind): where the gold judge counts falsehoods. */
+    public static final String FACTS = "fact";
+    /** "One word about X", with or without the respectful instruction: where forbidden words are invited. */
+    public static final String DESCRIBE = "describe";
     private final List<TaskFamily> trained;
     private final List<TaskFamily> heldOut;
 

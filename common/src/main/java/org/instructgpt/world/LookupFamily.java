@@ -16,7 +16,7 @@ final class LookupFamily implements TaskFamily {
     private static final Pattern FACT = Pattern.compile("([A-Z][a-z]+) lives in ([A-Z][a-z]+)\\.");
 
     public String name() {
-        return "lookup";
+        return Families.CLOSED_DOMAIN;
     }
 
     public Task sample(SplittableRandom rng) {

@@ -81,7 +81,18 @@ class EvalStageTest {
         assertEquals(0.0, same.gold().difference().high(), 0.0);
         assertEquals(0.5, same.gold().winRate().value(), 0.0);
         assertEquals(0.0, r.pretrainLoss().get("same").difference().value(), 0.0);
+        // Each policy on its own: a copy has the baseline's figures; the behaviours are shares of the right prompts.
+        assertEquals(r.figures().get("a"), r.figures().get("same"));
+        EvalStage.PolicyFigures fb = r.figures().get("b");
+        long lookup = prompts.stream().filter(p -> "lookup".equals(((DataRecord.Prompt) p).task())).count();
+        assertEquals(lookup, fb.hallucination().n());
+        long describe = prompts.stream().filter(p -> "describe".equals(((DataRecord.Prompt) p).task())).count();
+        assertEquals(describe, fb.forbiddenRespectful().n() + fb.forbiddenPlain().n());
+        for (var e : List.of(fb.hallucination(), fb.falsehood(), fb.forbiddenPlain())) {
+            assertTrue(e.n() == 0 || (e.value() >= 0 && e.value() <= 1), e.toString());
+        }
         EvalStage.Versus b = r.versus().get("b");
+        assertEquals(fb.gold().value(), b.gold().policy().value(), 1e-12);
         assertEquals(prompts.size(), b.goldTrained().prompts() + b.goldHeldOut().prompts());
         assertEquals(prompts.size(), b.goldByFamily().values().stream().mapToLong(Comparison::prompts).sum());
         assertEquals(9, b.goldByFamily().size());

@@ -20,6 +20,9 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     static void report(EvalStage.Report r) {
+        r.figures().forEach((name, f) -> System.err.printf("eval: %-8s gold %s, RM %s, words %s; hallucination %s,"
+                        + " falsehood %s, forbidden words %s (respectful) / %s (plain)%n", name, f.gold(), f.rewardModel(),
+                f.words(), f.hallucination(), f.falsehood(), f.forbiddenRespectful(), f.forbiddenPlain()));
         r.versus().forEach((name, v) -> {
             if (v.gold() != null) {
                 System.err.printf("eval: %s gold %s vs %s %s; difference %s (trained families %s, held-out %s);"
