@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * {@code instructgpt eval}: policies (by default SFT, PPO-ptx and PPO without ptx) on held-out prompts, every one
  * answering from the same seeds on the executors, each compared with a baseline (the selected SFT model) by the
  * embedded world's gold judge (overall, on the trained and the held-out task families, and per family) and by a
- * reward model; and the alignment tax: each one's loss on held-out pre-training text. Each as an estimate with its
+ * reward model; the alignment tax: each one's loss on held-out pre-training text; TruthfulQA's multiple choice
+ * ({@link TruthfulQa}). Each as an estimate with its
  * 95% interval, written to {@code eval.json}.
  */
 public final class EvalStage {
@@ -69,6 +70,7 @@ public final class EvalStage {
                          @JsonProperty("figures") Map<String, PolicyFigures> figures,
                          @JsonProperty("versus_baseline") Map<String, Versus> versus,
                          @JsonProperty("pretrain_loss") Map<String, HeldOutLoss.Result> pretrainLoss,
+                         @JsonProperty("truthfulqa") Map<String, TruthfulQa.Result> truthfulQa,
                          @JsonProperty("samples") List<Map<String, String>> samples) {
     }
 
@@ -113,6 +115,9 @@ public final class EvalStage {
         }
         Map<String, HeldOutLoss.Result> tax = c.getString("pretrain").isEmpty() ? Map.of()
                 : pretrainLoss(spark, c.getString("pretrain"), policies, baseline, partitions, seed);
+        Map<String, TruthfulQa.Result> tqa = c.getInt("truthfulqa.max-questions") == 0 ? Map.of()
+                : TruthfulQa.run(jsc, policies, ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")),
+                c.getInt("truthfulqa.max-questions"), partitions, seed);
         List<Map<String, String>> samples = new ArrayList<>();
         for (PolicySampleScorer.PromptScores x : s.subList(0, Math.min(c.getInt("samples"), s.size()))) {
             Map<String, String> row = new LinkedHashMap<>();
@@ -123,7 +128,7 @@ public final class EvalStage {
             }
             samples.add(row);
         }
-        Report r = new Report(policies, baseline, s.size(), figures, versus, tax, samples);
+        Report r = new Report(policies, baseline, s.size(), figures, versus, tax, tqa, samples);
         Fs.writeDirectory(new Path(c.getString("output")), staging -> Fs.writeJson(new Path(staging, "eval.json"), r));
         versus.forEach((name, v) -> LOG.info("eval: {} against {} on {} prompts: gold difference {}, trained families {},"
                         + " held-out families {}; RM difference {}", name, baseline, s.size(),

@@ -35,6 +35,8 @@ final class EvalCommand implements Callable<Integer> {
                         v.rewardModel().baseline(), v.rewardModel().difference());
             }
         });
+        r.truthfulQa().forEach((name, t) -> System.err.printf("eval: %s TruthfulQA MC1 %s, MC2 %s (%d questions)%n", name,
+                t.mc1(), t.mc2(), t.questions()));
         r.pretrainLoss().forEach((name, x) -> System.err.printf("eval: %s held-out pre-training loss %s%s%n", name,
                 x.loss(), x.difference() == null ? "" : " (against " + r.baseline() + ": " + x.difference() + ")"));
     }
