@@ -12,7 +12,11 @@ import org.instructgpt.io.ModelPool;
 import org.instructgpt.stats.Estimate;
 import org.instructgpt.stats.Intervals;
 import org.instructgpt.tokenizer.Tokenizer;
-import org.instructgpt.train.LanguageModelObjective;
+import org.instructgpt.data.Batches;
+import org.instructgpt.model.ForwardMode;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.PassOutput;
+import org.instructgpt.model.PassRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -138,22 +142,25 @@ public final class TruthfulQa {
         questions.forEachRemaining(qs::add);
         double[][][] out = new double[qs.size()][paths.size()][];
         for (int m = 0; m < paths.size(); m++) {
-            ModelCheckpoint.Loaded model = ModelPool.borrow(paths.get(m));
+            String path = paths.get(m);
+            ModelCheckpoint.Loaded model = ModelPool.borrow(path);
             try {
                 Tokenizer tok = model.tokenizer().orElseThrow(() -> new IllegalArgumentException(
-                        "truthfulqa: " + paths.get(0) + " has no tokenizer"));
+                        "truthfulqa: " + path + " has no tokenizer"));
                 ExampleEncoder enc = new ExampleEncoder(tok, model.model().config().nPositions);
-                LanguageModelObjective lm = new LanguageModelObjective(tok.padId() >= 0 ? tok.padId() : tok.eosId());
+                int pad = tok.padId() >= 0 ? tok.padId() : tok.eosId();
                 for (int q = 0; q < qs.size(); q++) {
                     Question x = qs.get(q);
                     int[] prompt = tok.encode(template.prompt(List.of(new ChatTemplate.Message("user", x.question()))));
+                    List<String> distinct = new ArrayList<>(new java.util.LinkedHashSet<>(concat(x.mc1(), x.mc2())));
+                    List<TokenizedExample> batch = new ArrayList<>();
+                    for (String a : distinct) {
+                        batch.add(enc.join(prompt, tok.encode(template.completion(a))));
+                    }
+                    double[] sums = answerLogLikelihoods(model.model(), batch, pad);
                     Map<String, Double> ll = new LinkedHashMap<>();
-                    for (String a : concat(x.mc1(), x.mc2())) {
-                        if (!ll.containsKey(a)) {
-                            TokenizedExample e = enc.join(prompt, tok.encode(template.completion(a)));
-                            // The summed loss over the answer's tokens is minus its log-likelihood.
-                            ll.put(a, -lm.evaluate(model.model(), List.of(e)).loss());
-                        }
+                    for (int i = 0; i < distinct.size(); i++) {
+                        ll.put(distinct.get(i), sums[i]);
                     }
                     out[q][m] = new double[]{mc1(x.mc1().stream().mapToDouble(ll::get).toArray(), x.mc1True()),
                             mc2(x.mc2().stream().mapToDouble(ll::get).toArray(), x.mc2True())};
@@ -163,6 +170,21 @@ public final class TruthfulQa {
             }
         }
         return java.util.Arrays.asList(out).iterator();
+    }
+
+    /** Each example's summed log-prob of its completion tokens (its loss mask), the answers of a question in one pass. */
+    static double[] answerLogLikelihoods(Gpt2Model model, List<TokenizedExample> examples, int padId) {
+        Batches.TrainingBatch b = Batches.rightPadded(examples, padId);
+        PassOutput out = model.forward(b.input(), PassRequest.logProbs(b.targets().targets()), ForwardMode.EVAL);
+        int t = b.input().time();
+        double[] sums = new double[examples.size()];
+        for (int i = 0; i < sums.length; i++) {
+            for (int j = 0; j < t; j++) {
+                float w = b.targets().weights()[i * t + j];
+                sums[i] += w == 0 ? 0 : w * out.logProbs()[i * t + j];
+            }
+        }
+        return sums;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -10,11 +10,11 @@ import java.util.List;
  * the advantage statistics that whiten every minibatch do not depend on which task finished first): episodes,
  * response tokens, scores, KL, entropy, EOS, and the moments of advantages, returns and their residuals.
  */
-public record RolloutStats(long episodes, long tokens, double score, double rawScore, double kl, double entropy,
-                           long eos, double adv, double adv2, double ret, double ret2, double resid, double resid2,
+public record RolloutStats(long episodes, long tokens, double score, double rawScore, double kl, double kl2,
+                           double entropy, long eos, double adv, double adv2, double ret, double ret2, double resid, double resid2,
                            double value, double generationSeconds, double scoringSeconds, double gold)
         implements Serializable {
-    static final RolloutStats ZERO = new RolloutStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final RolloutStats ZERO = new RolloutStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     static RolloutStats of(Rollout r) {
         double adv = 0;
@@ -34,14 +34,15 @@ public record RolloutStats(long episodes, long tokens, double score, double rawS
             resid2 += e * e;
             value += r.values()[t];
         }
-        return new RolloutStats(1, r.response().length, r.score(), r.rawScore(), r.kl(), r.entropy(), r.eos() ? 1 : 0,
+        return new RolloutStats(1, r.response().length, r.score(), r.rawScore(), r.kl(), r.kl() * r.kl(), r.entropy(),
+                r.eos() ? 1 : 0,
                 adv, adv2, ret, ret2, resid, resid2, value, r.generationSeconds(), r.scoringSeconds(),
                 r.gold());
     }
 
     RolloutStats plus(RolloutStats o) {
         return new RolloutStats(episodes + o.episodes, tokens + o.tokens, score + o.score, rawScore + o.rawScore,
-                kl + o.kl, entropy + o.entropy, eos + o.eos, adv + o.adv, adv2 + o.adv2, ret + o.ret, ret2 + o.ret2,
+                kl + o.kl, kl2 + o.kl2, entropy + o.entropy, eos + o.eos, adv + o.adv, adv2 + o.adv2, ret + o.ret, ret2 + o.ret2,
                 resid + o.resid, resid2 + o.resid2, value + o.value, generationSeconds + o.generationSeconds,
                 scoringSeconds + o.scoringSeconds, gold + o.gold);
     }
@@ -59,6 +60,15 @@ public record RolloutStats(long episodes, long tokens, double score, double rawS
             total = total.plus(p);
         }
         return total;
+    }
+
+    /** The standard error of the mean per-episode KL (its sample estimate is noisy and can dip below zero). */
+    public double klStandardError() {
+        if (episodes < 2) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double m = kl / episodes;
+        return Math.sqrt(Math.max(0, (kl2 / episodes - m * m) * episodes / (episodes - 1)) / episodes);
     }
 
     public double advantageMean() {

@@ -196,4 +196,24 @@ class PpoMathTest {
         }
         assertTrue(java.util.Arrays.stream(lm).map(Math::abs).max().orElse(0) > 1e-6);
     }
+
+    @Test
+    void theKlWarningWaitsForTwoStandardErrors() {
+        // Per-episode KL -0.1, 0.2, -0.3, 0.0: mean -0.05, sample deviation 0.2082, standard error 0.1041.
+        double[] kl = {-0.1, 0.2, -0.3, 0.0};
+        double sum = 0;
+        double sq = 0;
+        for (double k : kl) {
+            sum += k;
+            sq += k * k;
+        }
+        RolloutStats st = new RolloutStats(4, 40, 0, 0, sum, sq, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        double mean = sum / 4;
+        double var = 0;
+        for (double k : kl) {
+            var += (k - mean) * (k - mean) / 3;
+        }
+        assertEquals(Math.sqrt(var / 4), st.klStandardError(), 1e-12);
+        assertTrue(mean > -2 * st.klStandardError(), "within noise: no warning");
+    }
 }
