@@ -119,7 +119,7 @@ public final class EvalStage {
                 : TruthfulQa.run(jsc, policies, ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")),
                 c.getInt("truthfulqa.max-questions"), partitions, seed);
         List<Map<String, String>> samples = new ArrayList<>();
-        for (PolicySampleScorer.PromptScores x : s.subList(0, Math.min(c.getInt("samples"), s.size()))) {
+        for (PolicySampleScorer.PromptScores x : spread(s, c.getInt("samples"))) {
             Map<String, String> row = new LinkedHashMap<>();
             row.put("prompt_id", x.promptId());
             row.put("task", String.valueOf(x.task()));
@@ -136,6 +136,23 @@ public final class EvalStage {
                 v.goldHeldOut() == null ? "n/a" : v.goldHeldOut().difference(),
                 v.rewardModel() == null ? "n/a" : v.rewardModel().difference()));
         return r;
+    }
+
+    /** Up to n prompts, taking each task family's first prompts in turn, so every family shows. */
+    static List<PolicySampleScorer.PromptScores> spread(List<PolicySampleScorer.PromptScores> s, int n) {
+        Map<String, List<PolicySampleScorer.PromptScores>> byTask = new TreeMap<>();
+        for (PolicySampleScorer.PromptScores x : s) {
+            byTask.computeIfAbsent(String.valueOf(x.task()), k -> new ArrayList<>()).add(x);
+        }
+        List<PolicySampleScorer.PromptScores> out = new ArrayList<>();
+        for (int round = 0; out.size() < Math.min(n, s.size()); round++) {
+            for (List<PolicySampleScorer.PromptScores> xs : byTask.values()) {
+                if (round < xs.size() && out.size() < n) {
+                    out.add(xs.get(round));
+                }
+            }
+        }
+        return out;
     }
 
     /** instructgpt.eval.policies: a list of {name, path}, names unique, in the order given. */

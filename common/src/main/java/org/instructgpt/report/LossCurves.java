@@ -38,7 +38,7 @@ public final class LossCurves {
     }
 
     /** Any chart as a PNG on any Hadoop path (XChart writes local files only, so through a local temporary file). */
-    public static void save(XYChart chart, Path png) {
+    public static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path png) {
         try {
             File tmp = Files.createTempFile("chart", ".png").toFile();
             BitmapEncoder.saveBitmap(chart, tmp.getAbsolutePath(), BitmapEncoder.BitmapFormat.PNG);

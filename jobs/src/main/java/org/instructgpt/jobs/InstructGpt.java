@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The one entry point: {@code instructgpt <subcommand>}, locally through bin/instructgpt or on a cluster via spark-submit. */
 @Command(name = "instructgpt", mixinStandardHelpOptions = true, version = "spark-instructgpt 0.1.0",
         description = "The InstructGPT recipe (SFT, reward model, PPO-ptx) as Spark jobs.",
-        subcommands = {PipelineCommand.class, PrepareCommand.class, ImportCommand.class, TrainingCommands.Pretrain.class, TrainingCommands.Sft.class, LabelCommand.class, RmCommand.class, SelectSftCommand.class, PpoCommand.class, EvalCommand.class, ScoreCommand.class, GenerateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PipelineCommand.class, PrepareCommand.class, ImportCommand.class, TrainingCommands.Pretrain.class, TrainingCommands.Sft.class, LabelCommand.class, RmCommand.class, SelectSftCommand.class, PpoCommand.class, EvalCommand.class, ReportCommand.class, ScoreCommand.class, GenerateCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class InstructGpt implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -22,6 +22,7 @@ import org.instructgpt.label.LabelStage;
 import org.instructgpt.eval.EvalStage;
 import org.instructgpt.ppo.PpoStage;
 import org.instructgpt.pipeline.PipelineRun;
+import org.instructgpt.report.RunReport;
 import org.instructgpt.rm.RmStage;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.WorldGenerator;
@@ -36,12 +37,12 @@ import java.util.concurrent.Callable;
 /**
  * The main job on the embedded world, into one run directory: prepare, pretrain, sft, label (the SFT and pretrained
  * policies' samples ranked by the world's labelers), rm, select-sft (the epoch the RM prefers), PPO-ptx, PPO without
- * ptx, eval; then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose
+ * ptx, eval, report (report/report.md); then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose
  * output is complete is skipped, and a stage that was interrupted resumes, so rerunning continues a killed run.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Run the pipeline on the embedded world into instructgpt.run-dir: prepare -> pretrain -> sft -> label"
-                + " -> rm -> select-sft -> ppo-ptx -> ppo -> eval. Complete stages are skipped; a rerun continues.")
+                + " -> rm -> select-sft -> ppo-ptx -> ppo -> eval -> report. Complete stages are skipped; a rerun continues.")
 public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -74,6 +75,8 @@ public final class PipelineCommand implements Callable<Integer> {
             run.stage("ppo", noPtx.getString("instructgpt.ppo.output"),
                     () -> PpoCommand.report(PpoStage.run(spark, noPtx), noPtx.getString("instructgpt.ppo.output")));
             run.stage("eval", c.getString("instructgpt.eval.output"), () -> EvalCommand.report(EvalStage.run(spark, c)));
+            run.stage("report", new org.apache.hadoop.fs.Path(c.getString("instructgpt.run-dir"), "report").toString(),
+                    () -> System.err.println("report: " + RunReport.write(c) + "/report.md"));
             sample(spark, c);
             return 0;
         } finally {

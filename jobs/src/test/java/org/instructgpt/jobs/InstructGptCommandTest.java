@@ -111,10 +111,12 @@ class InstructGptCommandTest {
                 "pretrain/metrics.jsonl", "sft/final/model.safetensors", "sft/best/_SUCCESS", "sft/loss.png",
                 "label/_SUCCESS", "rm/final/_SUCCESS", "rm/metrics.jsonl", "rm/quality.json",
                 "sft-select/selected/_SUCCESS", "ppo/final/_SUCCESS", "ppo/metrics.jsonl", "ppo/reward.png",
-                "ppo-no-ptx/final/_SUCCESS", "eval/eval.json", "pipeline.json")) {
+                "ppo-no-ptx/final/_SUCCESS", "eval/eval.json", "pipeline.json", "report/report.md",
+                "report/metrics.json", "report/gold.png", "report/alignment_tax.png")) {
             assertTrue(Files.exists(runs.resolve(p)), p);
         }
-        for (String stage : List.of("world", "pretrain", "sft", "label", "rm", "sft-select", "ppo", "ppo-no-ptx", "eval")) {
+        for (String stage : List.of("world", "pretrain", "sft", "label", "rm", "sft-select", "ppo", "ppo-no-ptx", "eval",
+                "report")) {
             assertTrue(Files.exists(runs.resolve(stage).resolve("_SUCCESS")), stage + " marked complete");
         }
         JsonNode prov = new ObjectMapper().readTree(runs.resolve("sft/final/provenance.json").toFile());
@@ -130,11 +132,18 @@ class InstructGptCommandTest {
             assertTrue(Double.isFinite(eval.get("pretrain_loss").get(policy).get("loss").get("value").asDouble()), policy);
         }
 
+        String report = Files.readString(runs.resolve("report/report.md"));
+        for (String part : List.of("The paper's findings", "| 4 | fewer hallucinations", "Time by stage", "Configuration")) {
+            assertTrue(report.contains(part), part);
+        }
+        JsonNode metrics = new ObjectMapper().readTree(runs.resolve("report/metrics.json").toFile());
+        assertTrue(Double.isFinite(metrics.get("eval").get("figures").get("sft").get("gold").get("value").asDouble()));
+
         byte[] evalBefore = Files.readAllBytes(runs.resolve("eval/eval.json"));
         java.nio.file.attribute.FileTime ppoBefore = Files.getLastModifiedTime(runs.resolve("ppo/final/model.safetensors"));
         assertEquals(0, InstructGpt.commandLine().execute(args));
         JsonNode stages = new ObjectMapper().readTree(runs.resolve("pipeline.json").toFile());
-        assertEquals(9, stages.size());
+        assertEquals(10, stages.size());
         for (JsonNode st : stages) {
             assertTrue(st.get("skipped").asBoolean(), st.get("stage").asText() + " skipped on the rerun");
             assertTrue(st.get("seconds").asDouble() > 0, "the time it took when it ran is kept");
