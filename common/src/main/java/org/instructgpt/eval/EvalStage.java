@@ -198,19 +198,18 @@ public final class EvalStage {
                 world ? Intervals.mean(s.stream().mapToDouble(x -> x.gold()[p]).toArray(), seed) : null,
                 rm ? Intervals.mean(s.stream().mapToDouble(x -> x.rm()[p]).toArray(), seed + 1) : null,
                 world ? Intervals.mean(s.stream().mapToDouble(x -> x.behaviour()[p].words()).toArray(), seed + 2) : null,
-                world ? rate(s, x -> Families.CLOSED_DOMAIN.equals(x.task()), p, 0, seed + 3) : null,
-                world ? rate(s, x -> Families.FACTS.equals(x.task()), p, 1, seed + 4) : null,
-                world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && x.respectful(), p, 2, seed + 5) : null,
-                world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && !x.respectful(), p, 2, seed + 6) : null);
+                world ? rate(s, x -> Families.CLOSED_DOMAIN.equals(x.task()), p, PolicySampleScorer.Behaviour::hallucination, seed + 3) : null,
+                world ? rate(s, x -> Families.FACTS.equals(x.task()), p, PolicySampleScorer.Behaviour::falsehood, seed + 4) : null,
+                world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && x.respectful(), p, PolicySampleScorer.Behaviour::forbidden, seed + 5) : null,
+                world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && !x.respectful(), p, PolicySampleScorer.Behaviour::forbidden, seed + 6) : null);
     }
 
-    /** The mean over the chosen prompts of one behaviour's share of samples (0 hallucination, 1 falsehood, 2 forbidden). */
+    /** The mean over the chosen prompts of one behaviour's share of a policy's samples. */
     private static Estimate rate(List<PolicySampleScorer.PromptScores> s, Predicate<PolicySampleScorer.PromptScores> which,
-                                 int p, int kind, long seed) {
-        return Intervals.mean(s.stream().filter(which).mapToDouble(x -> {
-            PolicySampleScorer.Behaviour b = x.behaviour()[p];
-            return kind == 0 ? b.hallucination() : kind == 1 ? b.falsehood() : b.forbidden();
-        }).toArray(), seed);
+                                 int p, java.util.function.ToDoubleFunction<PolicySampleScorer.Behaviour> behaviour,
+                                 long seed) {
+        return Intervals.mean(s.stream().filter(which).mapToDouble(x -> behaviour.applyAsDouble(x.behaviour()[p]))
+                .toArray(), seed);
     }
 
     private static Comparison compare(List<PolicySampleScorer.PromptScores> s,

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code report/} of a pipeline run, from what the stages wrote (eval.json, pipeline.json): {@code report.md} with the
@@ -51,39 +52,30 @@ public final class RunReport {
     }
 
     private static void gold(JsonNode eval, Path png) {
-        List<String> names = new ArrayList<>();
-        List<Double> value = new ArrayList<>();
-        List<Double> err = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = eval.path("versus_baseline").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode d = e.getValue().path("gold_trained_families").path("difference");
-            if (d.isMissingNode() || !d.path("value").isNumber()) {
-                continue;
-            }
-            names.add(e.getKey());
-            value.add(d.get("value").asDouble());
-            err.add((d.get("high").asDouble() - d.get("low").asDouble()) / 2);
-        }
-        bars("Gold score against " + eval.path("baseline").asText() + ", trained families (95% interval)",
-                "difference", names, value, err, png);
+        bars("Gold score against " + eval.path("baseline").asText() + ", trained families (95% interval)", "difference",
+                eval.path("versus_baseline"), v -> v.path("gold_trained_families").path("difference"), png);
     }
 
     private static void tax(JsonNode eval, Path png) {
+        bars("Held-out pre-training loss (the alignment tax; 95% interval)", "nats per token", eval.path("pretrain_loss"),
+                v -> v.path("loss"), png);
+    }
+
+    /** One bar per policy of {@code byPolicy} with a measured estimate, its 95% interval as the error bar. */
+    private static void bars(String title, String yAxis, JsonNode byPolicy, Function<JsonNode, JsonNode> estimate,
+                             Path png) {
         List<String> names = new ArrayList<>();
         List<Double> value = new ArrayList<>();
         List<Double> err = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = eval.path("pretrain_loss").fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = byPolicy.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            JsonNode l = e.getValue().path("loss");
-            names.add(e.getKey());
-            value.add(l.path("value").asDouble());
-            err.add((l.path("high").asDouble() - l.path("low").asDouble()) / 2);
+            JsonNode x = estimate.apply(e.getValue());
+            if (x.path("value").isNumber()) {
+                names.add(e.getKey());
+                value.add(x.get("value").asDouble());
+                err.add((x.path("high").asDouble() - x.path("low").asDouble()) / 2);
+            }
         }
-        bars("Held-out pre-training loss (the alignment tax; 95% interval)", "nats per token", names, value, err, png);
-    }
-
-    private static void bars(String title, String yAxis, List<String> names, List<Double> value, List<Double> err,
-                             Path png) {
         if (names.isEmpty()) {
             return;
         }
