@@ -3,6 +3,7 @@ package org.instructgpt.eval;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.typesafe.config.Config;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.config.Configs;
@@ -13,6 +14,8 @@ import org.instructgpt.data.DatasetReader;
 import org.instructgpt.data.SplitAssigner;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.io.Fs;
+import org.instructgpt.io.ModelCheckpoint;
+import org.instructgpt.io.ModelPool;
 import org.instructgpt.stats.Estimate;
 import org.instructgpt.stats.Intervals;
 import org.instructgpt.world.Families;
@@ -52,24 +55,34 @@ public final class EvalStage {
 
     /**
      * One policy on its own, means over prompts with 95% intervals: gold and RM scores, answer length in words, and
+     * the share of answers that ended with EOS (not cut at max-new-tokens), the KL to the KL reference (nats per
+     * answer: the mean of log p_policy - log p_reference over the policy's samples; null without a reference), and
      * the paper's behaviours on the embedded world: hallucinations on closed-domain questions, imitative falsehoods
      * on the fact questions, forbidden words on the "one word about" prompts with and without the respectful
      * instruction (each the share of samples).
      */
     public record PolicyFigures(@JsonProperty("gold") Estimate gold, @JsonProperty("reward_model") Estimate rewardModel,
-                                @JsonProperty("words") Estimate words,
+                                @JsonProperty("words") Estimate words, @JsonProperty("eos_rate") Estimate eos,
+                                @JsonProperty("kl") Estimate kl,
                                 @JsonProperty("hallucination_rate") Estimate hallucination,
                                 @JsonProperty("falsehood_rate") Estimate falsehood,
                                 @JsonProperty("forbidden_rate_respectful") Estimate forbiddenRespectful,
                                 @JsonProperty("forbidden_rate_plain") Estimate forbiddenPlain) {
     }
 
-    /** What eval.json holds. */
+    /**
+     * What eval.json holds; {@code also_compared} holds the extra pairs of instructgpt.eval.also-compare under
+     * "policy vs baseline".
+     */
     public record Report(@JsonProperty("policies") Map<String, String> policies,
-                         @JsonProperty("baseline") String baseline, @JsonProperty("prompts") int prompts,
+                         @JsonProperty("parameters") Map<String, Long> parameters,
+                         @JsonProperty("baseline") String baseline, @JsonProperty("kl_reference") String klReference,
+                         @JsonProperty("prompts") int prompts,
                          @JsonProperty("figures") Map<String, PolicyFigures> figures,
                          @JsonProperty("versus_baseline") Map<String, Versus> versus,
+                         @JsonProperty("also_compared") Map<String, Versus> alsoCompared,
                          @JsonProperty("pretrain_loss") Map<String, HeldOutLoss.Result> pretrainLoss,
+                         @JsonProperty("cloze") Map<String, ClozeAccuracy.Result> cloze,
                          @JsonProperty("truthfulqa") Map<String, TruthfulQa.Result> truthfulQa,
                          @JsonProperty("samples") List<Map<String, String>> samples) {
     }
@@ -94,10 +107,18 @@ public final class EvalStage {
             throw new IllegalArgumentException("instructgpt.eval.baseline: '" + baseline + "' is not one of "
                     + "instructgpt.eval.policies " + names);
         }
+        String klReference = c.getString("kl-reference");
+        int kl = klReference.isEmpty() ? -1 : names.indexOf(klReference);
+        if (kl < 0 && !klReference.isEmpty()) {
+            throw new IllegalArgumentException("instructgpt.eval.kl-reference: '" + klReference + "' is not one of "
+                    + "instructgpt.eval.policies " + names);
+        }
+        List<int[]> pairs = alsoCompare(c, names);
+        Map<String, Long> parameters = parameters(policies);
         PolicySampleScorer scorer = new PolicySampleScorer(new ArrayList<>(policies.values()), rm,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0),
                 c.getInt("samples-per-prompt"), c.getInt("prompts-per-batch"), root.getInt("instructgpt.score.batch-size"),
-                root.getInt("instructgpt.rm.max-length"), judge, seed);
+                root.getInt("instructgpt.rm.max-length"), judge, kl, seed);
         List<PolicySampleScorer.Prompt> prompts = prompts(spark, c);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int partitions = root.getInt("instructgpt.train.partitions");
@@ -113,8 +134,16 @@ public final class EvalStage {
                 versus.put(names.get(p), versus(s, p, b, world, judge != null, rm != null, seed));
             }
         }
-        Map<String, HeldOutLoss.Result> tax = c.getString("pretrain").isEmpty() ? Map.of()
-                : pretrainLoss(spark, c.getString("pretrain"), policies, baseline, partitions, seed);
+        Map<String, Versus> also = new LinkedHashMap<>();
+        for (int[] pair : pairs) {
+            also.put(names.get(pair[0]) + " vs " + names.get(pair[1]),
+                    versus(s, pair[0], pair[1], world, judge != null, rm != null, seed));
+        }
+        Map<String, HeldOutLoss.Result> tax = new LinkedHashMap<>();
+        Map<String, ClozeAccuracy.Result> cloze = new LinkedHashMap<>();
+        if (!c.getString("pretrain").isEmpty()) {
+            alignmentTax(spark, c, policies, baseline, partitions, seed, tax, cloze);
+        }
         Map<String, TruthfulQa.Result> tqa = c.getInt("truthfulqa.max-questions") == 0 ? Map.of()
                 : TruthfulQa.run(jsc, policies, ChatTemplate.from(root.getConfig("instructgpt.data.chat-template")),
                 c.getInt("truthfulqa.max-questions"), partitions, seed);
@@ -128,7 +157,8 @@ public final class EvalStage {
             }
             samples.add(row);
         }
-        Report r = new Report(policies, baseline, s.size(), figures, versus, tax, tqa, samples);
+        Report r = new Report(policies, parameters, baseline, kl < 0 ? null : klReference, s.size(), figures, versus,
+                also, tax, cloze, tqa, samples);
         Fs.writeDirectory(new Path(c.getString("output")), staging -> Fs.writeJson(new Path(staging, "eval.json"), r));
         versus.forEach((name, v) -> LOG.info("eval: {} against {} on {} prompts: gold difference {}, trained families {},"
                         + " held-out families {}; RM difference {}", name, baseline, s.size(),
@@ -198,6 +228,9 @@ public final class EvalStage {
                 world ? Intervals.mean(s.stream().mapToDouble(x -> x.gold()[p]).toArray(), seed) : null,
                 rm ? Intervals.mean(s.stream().mapToDouble(x -> x.rm()[p]).toArray(), seed + 1) : null,
                 world ? Intervals.mean(s.stream().mapToDouble(x -> x.behaviour()[p].words()).toArray(), seed + 2) : null,
+                Intervals.mean(s.stream().mapToDouble(x -> x.eos()[p]).toArray(), seed + 7),
+                s.isEmpty() || s.get(0).kl() == null ? null
+                        : Intervals.mean(s.stream().mapToDouble(x -> x.kl()[p]).toArray(), seed + 8),
                 world ? rate(s, x -> Families.CLOSED_DOMAIN.equals(x.task()), p, PolicySampleScorer.Behaviour::hallucination, seed + 3) : null,
                 world ? rate(s, x -> Families.FACTS.equals(x.task()), p, PolicySampleScorer.Behaviour::falsehood, seed + 4) : null,
                 world ? rate(s, x -> Families.DESCRIBE.equals(x.task()) && x.respectful(), p, PolicySampleScorer.Behaviour::forbidden, seed + 5) : null,
@@ -219,20 +252,59 @@ public final class EvalStage {
                 some.stream().mapToDouble(x -> x.gold()[b]).toArray(), seed);
     }
 
-    private static Map<String, HeldOutLoss.Result> pretrainLoss(SparkSession spark, String path,
-                                                                Map<String, String> policies, String baseline,
-                                                                int partitions, long seed) {
-        DatasetReader.Checked in = DatasetReader.read(spark, DatasetKind.PRETRAIN, path);
+    /** Held-out pre-training loss and (with instructgpt.eval.cloze) cloze accuracy of every policy, into tax and cloze. */
+    private static void alignmentTax(SparkSession spark, Config c, Map<String, String> policies, String baseline,
+                                     int partitions, long seed, Map<String, HeldOutLoss.Result> tax,
+                                     Map<String, ClozeAccuracy.Result> cloze) {
+        DatasetReader.Checked in = DatasetReader.read(spark, DatasetKind.PRETRAIN, c.getString("pretrain"));
         try {
-            Map<String, HeldOutLoss.Result> r = HeldOutLoss.measure(
-                    in.valid().filter(d -> SplitAssigner.VALIDATION.equals(d.split())).repartition(partitions),
-                    policies, baseline, 8, seed);
-            r.forEach((name, x) -> LOG.info("eval: {} held-out pre-training loss {} (against {}: {})", name, x.loss(),
+            JavaRDD<DataRecord> heldOut = in.valid().filter(d -> SplitAssigner.VALIDATION.equals(d.split()))
+                    .repartition(partitions).cache();
+            tax.putAll(HeldOutLoss.measure(heldOut, policies, baseline, 8, seed));
+            tax.forEach((name, x) -> LOG.info("eval: {} held-out pre-training loss {} (against {}: {})", name, x.loss(),
                     baseline, x.difference() == null ? "-" : x.difference()));
-            return r;
+            if (c.getBoolean("cloze")) {
+                cloze.putAll(ClozeAccuracy.measure(heldOut, policies, baseline, seed + 17));
+                cloze.forEach((name, x) -> LOG.info("eval: {} cloze accuracy {} on {} words (against {}: {})", name,
+                        x.accuracy(), x.words(), baseline, x.difference() == null ? "-" : x.difference()));
+            }
+            heldOut.unpersist();
         } finally {
             in.release();
         }
+    }
+
+    /** instructgpt.eval.also-compare: pairs {policy, baseline} of policy names, as indices into names. */
+    static List<int[]> alsoCompare(Config c, List<String> names) {
+        List<int[]> out = new ArrayList<>();
+        for (Config p : c.getConfigList("also-compare")) {
+            int a = names.indexOf(p.getString("policy"));
+            int b = names.indexOf(p.getString("baseline"));
+            if (a < 0 || b < 0 || a == b) {
+                throw new IllegalArgumentException("instructgpt.eval.also-compare: {policy = " + p.getString("policy")
+                        + ", baseline = " + p.getString("baseline") + "} needs two different names of "
+                        + "instructgpt.eval.policies " + names);
+            }
+            out.add(new int[]{a, b});
+        }
+        return out;
+    }
+
+    /** Each policy's number of parameters (read on the driver, which also proves every checkpoint is there). */
+    private static Map<String, Long> parameters(Map<String, String> policies) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        policies.forEach((name, path) -> {
+            ModelCheckpoint.Loaded m;
+            try {
+                m = ModelPool.borrow(path);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("instructgpt.eval.policies: " + name + " = " + path
+                        + " is not a readable checkpoint (did its stage run?): " + e.getMessage(), e);
+            }
+            out.put(name, m.model().params().flat().length());
+            ModelPool.giveBack(path, m);
+        });
+        return out;
     }
 
     private static List<PolicySampleScorer.Prompt> prompts(SparkSession spark, Config c) {

@@ -1,5 +1,6 @@
 package org.instructgpt.eval;
 
+import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.generate.TextSampler;
 import org.instructgpt.io.ModelCheckpoint;
@@ -17,12 +18,16 @@ import java.util.List;
  * One partition of prompts answered by several policies (SFT selection's epochs, evaluation's policy and baseline):
  * every policy answers each prompt {@code samplesPerPrompt} times, sample j of a prompt drawn from the same seed for
  * every policy (so they differ by their weights, not their luck); a reward model scores the answers (when given) and,
- * on the embedded world, the gold judge; a prompt's figure for a policy is the mean over its samples. Checkpoints are
- * borrowed from the executor's {@link ModelPool}, so each loads once per executor.
+ * on the embedded world, the gold judge; a prompt's figure for a policy is the mean over its samples. With a KL
+ * reference (one of the candidates), each sample's log-likelihood under its policy and under the reference, both at
+ * temperature 1: their mean difference is the policy's KL to the reference where sampling is at temperature 1.
+ * Checkpoints are borrowed from the executor's {@link ModelPool}, so each loads once per executor.
+ *
+ * @param klReference the index of the candidate that KL is measured against, -1 for none
  */
 public record PolicySampleScorer(List<String> candidates, String rewardModel, SamplingConfig sampling,
                                  int samplesPerPrompt, int promptsPerBatch, int scoreBatch, int maxLength,
-                                 GoldJudge judge, long seed) implements Serializable {
+                                 GoldJudge judge, int klReference, long seed) implements Serializable {
 
     /** A prompt to answer: its id, text and task family (or null). */
     public record Prompt(String id, String text, String task) implements Serializable {
@@ -31,10 +36,12 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
     /**
      * A prompt's mean RM score (null without a reward model) and gold score (null off the embedded world) under each
      * policy, what the gold judge saw in its answers (null off the world), whether the prompt asked to be respectful,
+     * each policy's share of answers that ended with EOS and mean log-ratio to the KL reference (null without one),
      * and each policy's first answer (for reports).
      */
     public record PromptScores(String promptId, String task, double[] rm, double[] gold, Behaviour[] behaviour,
-                               boolean respectful, String[] firstAnswers) implements Serializable {
+                               boolean respectful, double[] eos, double[] kl, String[] firstAnswers)
+            implements Serializable {
     }
 
     /**
@@ -57,8 +64,20 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
             }
         }
         List<List<String>> answers = new ArrayList<>();
-        for (String c : candidates) {
-            answers.add(sample(c, asked, seeds));
+        double[][] ownLikelihood = new double[candidates.size()][];
+        List<List<TextSampler.Answer>> sampled = new ArrayList<>();
+        for (int ci = 0; ci < candidates.size(); ci++) {
+            List<TextSampler.Answer> a = new ArrayList<>(asked.size());
+            ownLikelihood[ci] = sample(candidates.get(ci), asked, seeds, a);
+            sampled.add(a);
+            answers.add(a.stream().map(TextSampler.Answer::text).toList());
+        }
+        double[][] kl = klReference < 0 ? null : logRatios(sampled, ownLikelihood, prompts.size());
+        double[][] eos = new double[prompts.size()][candidates.size()];
+        for (int ci = 0; ci < candidates.size(); ci++) {
+            for (int a = 0; a < asked.size(); a++) {
+                eos[a / samplesPerPrompt][ci] += (sampled.get(ci).get(a).eos() ? 1.0 : 0.0) / samplesPerPrompt;
+            }
         }
         double[][] rm = rewardModel == null ? null : rmScores(asked, answers);
         double[][] gold = judge == null ? null : new double[prompts.size()][candidates.size()];
@@ -93,7 +112,7 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
                 }
             }
             out.add(new PromptScores(prompts.get(i).id(), prompts.get(i).task(), rm == null ? null : rm[i],
-                    gold == null ? null : gold[i], behaviour, respectful[i], first));
+                    gold == null ? null : gold[i], behaviour, respectful[i], eos[i], kl == null ? null : kl[i], first));
         }
         return out.iterator();
     }
@@ -116,20 +135,64 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
         return rm;
     }
 
-    /** A candidate's answers, a batch of prompts at a time (the decoder's batch bounds its memory). */
-    private List<String> sample(String candidate, List<String> asked, long[] seeds) {
+    /**
+     * A candidate's answers into {@code out}, a batch of prompts at a time (the decoder's batch bounds its memory);
+     * with a KL reference, returns each answer's log-likelihood under the candidate (else null).
+     */
+    private double[] sample(String candidate, List<String> asked, long[] seeds, List<TextSampler.Answer> out) {
         ModelCheckpoint.Loaded policy = ModelPool.borrow(candidate);
         try {
             TextSampler sampler = new TextSampler(policy, "policy " + candidate);
-            List<String> out = new ArrayList<>(asked.size());
             int batch = Math.max(1, promptsPerBatch * samplesPerPrompt);
             for (int from = 0; from < asked.size(); from += batch) {
                 int to = Math.min(asked.size(), from + batch);
-                out.addAll(sampler.sample(asked.subList(from, to), java.util.Arrays.copyOfRange(seeds, from, to), sampling));
+                out.addAll(sampler.answers(asked.subList(from, to), java.util.Arrays.copyOfRange(seeds, from, to), sampling));
             }
-            return out;
+            return klReference < 0 ? null : likelihoods(policy, out);
         } finally {
             ModelPool.giveBack(candidate, policy);
         }
+    }
+
+    /** [prompt][policy]: the mean over the prompt's samples of log p_policy(answer) - log p_reference(answer). */
+    private double[][] logRatios(List<List<TextSampler.Answer>> sampled, double[][] own, int prompts) {
+        String ref = candidates.get(klReference);
+        double[][] kl = new double[prompts][candidates.size()];
+        ModelCheckpoint.Loaded reference = ModelPool.borrow(ref);
+        try {
+            for (int ci = 0; ci < candidates.size(); ci++) {
+                double[] under = ci == klReference ? own[ci] : likelihoods(reference, sampled.get(ci));
+                for (int a = 0; a < under.length; a++) {
+                    kl[a / samplesPerPrompt][ci] += (own[ci][a] - under[a]) / samplesPerPrompt;
+                }
+            }
+        } finally {
+            ModelPool.giveBack(ref, reference);
+        }
+        return kl;
+    }
+
+    /** Each answer's log-likelihood (EOS included where it ended with one) after its prompt under a model. */
+    private double[] likelihoods(ModelCheckpoint.Loaded model, List<TextSampler.Answer> answers) {
+        int pad = model.tokenizer().map(t -> t.padId() >= 0 ? t.padId() : t.eosId()).orElse(0);
+        double[] out = new double[answers.size()];
+        int batch = Math.max(1, promptsPerBatch * samplesPerPrompt);
+        for (int from = 0; from < answers.size(); from += batch) {
+            List<TokenizedExample> xs = new ArrayList<>();
+            for (TextSampler.Answer a : answers.subList(from, Math.min(answers.size(), from + batch))) {
+                xs.add(join(a.promptIds(), a.responseIds()));
+            }
+            double[] s = CompletionLikelihood.sums(model.model(), xs, pad);
+            System.arraycopy(s, 0, out, from, s.length);
+        }
+        return out;
+    }
+
+    private static TokenizedExample join(int[] prompt, int[] response) {
+        int[] ids = java.util.Arrays.copyOf(prompt, prompt.length + response.length);
+        System.arraycopy(response, 0, ids, prompt.length, response.length);
+        float[] mask = new float[ids.length];
+        java.util.Arrays.fill(mask, prompt.length, ids.length, 1f);
+        return new TokenizedExample(ids, mask, false);
     }
 }

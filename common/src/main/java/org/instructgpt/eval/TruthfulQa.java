@@ -12,11 +12,6 @@ import org.instructgpt.io.ModelPool;
 import org.instructgpt.stats.Estimate;
 import org.instructgpt.stats.Intervals;
 import org.instructgpt.tokenizer.Tokenizer;
-import org.instructgpt.data.Batches;
-import org.instructgpt.model.ForwardMode;
-import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.model.PassOutput;
-import org.instructgpt.model.PassRequest;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -157,7 +152,7 @@ public final class TruthfulQa {
                     for (String a : distinct) {
                         batch.add(enc.join(prompt, tok.encode(template.completion(a))));
                     }
-                    double[] sums = answerLogLikelihoods(model.model(), batch, pad);
+                    double[] sums = CompletionLikelihood.sums(model.model(), batch, pad);
                     Map<String, Double> ll = new LinkedHashMap<>();
                     for (int i = 0; i < distinct.size(); i++) {
                         ll.put(distinct.get(i), sums[i]);
@@ -170,21 +165,6 @@ public final class TruthfulQa {
             }
         }
         return java.util.Arrays.asList(out).iterator();
-    }
-
-    /** Each example's summed log-prob of its completion tokens (its loss mask), the answers of a question in one pass. */
-    static double[] answerLogLikelihoods(Gpt2Model model, List<TokenizedExample> examples, int padId) {
-        Batches.TrainingBatch b = Batches.rightPadded(examples, padId);
-        PassOutput out = model.forward(b.input(), PassRequest.logProbs(b.targets().targets()), ForwardMode.EVAL);
-        int t = b.input().time();
-        double[] sums = new double[examples.size()];
-        for (int i = 0; i < sums.length; i++) {
-            for (int j = 0; j < t; j++) {
-                float w = b.targets().weights()[i * t + j];
-                sums[i] += w == 0 ? 0 : w * out.logProbs()[i * t + j];
-            }
-        }
-        return sums;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -16,18 +16,31 @@ public final class TextSampler {
     private final ModelCheckpoint.Loaded policy;
     private final Tokenizer tok;
     private final Generator generator;
+    private final int eos;
 
     /** @param what the option that named the checkpoint, for the error when it has no tokenizer */
     public TextSampler(ModelCheckpoint.Loaded policy, String what) {
         this.policy = policy;
         this.tok = policy.tokenizer().orElseThrow(() -> new IllegalArgumentException(what
                 + ": the checkpoint has no tokenizer to encode prompts and decode its samples with"));
-        int eos = tok.eosId() >= 0 ? tok.eosId() : policy.model().config().eosTokenId;
+        this.eos = tok.eosId() >= 0 ? tok.eosId() : policy.model().config().eosTokenId;
         this.generator = new Generator(policy.model(), eos, tok.padId() >= 0 ? tok.padId() : eos);
+    }
+
+    /**
+     * One sampled answer: its text, the prompt's tokens as the model saw them, the answer's tokens (EOS included when
+     * it ended with one) and whether it did end with EOS (rather than at the token limit).
+     */
+    public record Answer(String text, int[] promptIds, int[] responseIds, boolean eos) {
     }
 
     /** The answer to each prompt, prompt i sampled with seeds[i]. */
     public List<String> sample(List<String> prompts, long[] seeds, SamplingConfig cfg) {
+        return answers(prompts, seeds, cfg).stream().map(Answer::text).toList();
+    }
+
+    /** As {@link #sample}, with each answer's tokens. */
+    public List<Answer> answers(List<String> prompts, long[] seeds, SamplingConfig cfg) {
         if (prompts.size() != seeds.length) {
             throw new IllegalArgumentException(prompts.size() + " prompts but " + seeds.length + " seeds");
         }
@@ -38,9 +51,11 @@ public final class TextSampler {
             ids[i] = enc.prompt(prompts.get(i), maxPrompt).ids();
         }
         GenerationResult r = generator.generate(ids, seeds, cfg);
-        List<String> out = new ArrayList<>(ids.length);
+        List<Answer> out = new ArrayList<>(ids.length);
         for (int i = 0; i < ids.length; i++) {
-            out.add(tok.decode(r.responseTokens(i)));
+            int[] response = r.responseTokens(i);
+            boolean ended = response.length > 0 && response[response.length - 1] == this.eos;
+            out.add(new Answer(tok.decode(response), ids[i], response, ended));
         }
         return out;
     }

@@ -7,25 +7,23 @@ import com.typesafe.config.Config;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.Fs;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
- * {@code report/} of a pipeline run, from what the stages wrote (eval.json, pipeline.json): {@code report.md} with the
- * paper's findings beside what this run measured, each policy's figures, sample answers side by side, the time each
- * stage took and the configuration; {@code metrics.json} (the same figures, machine-readable); {@code gold.png} (each
- * policy's gold difference from the baseline with its 95% interval) and {@code alignment_tax.png} (held-out
- * pre-training loss per policy with intervals). The stages' own curves stay beside their checkpoints.
+ * {@code report/} of a pipeline run, from what the stages wrote (eval.json, pipeline.json, metrics.jsonl): {@code
+ * report.md} with the paper's findings beside what this run measured, each policy's figures, sample answers side by
+ * side, the time each stage took and the configuration; {@code metrics.json} (the same figures, machine-readable);
+ * PNGs: win rates and gold differences against the baseline and the alignment tax (held-out loss, cloze accuracy),
+ * each with its 95% intervals as error bars ({@link ReportCharts}), each training stage's loss curves, and reward and
+ * KL per PPO iteration.
  */
 public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,45 +42,81 @@ public final class RunReport {
             metrics.set("stages", stages);
             metrics.put("seed", root.getLong("instructgpt.seed"));
             Fs.writeJson(new Path(staging, "metrics.json"), metrics);
-            gold(eval, new Path(staging, "gold.png"));
-            tax(eval, new Path(staging, "alignment_tax.png"));
-            writeText(new Path(staging, "report.md"), RunReportText.markdown(eval, stages, root));
+            Map<String, String> charts = new LinkedHashMap<>();
+            evalCharts(eval, staging, charts);
+            stageCharts(root, staging, charts);
+            writeText(new Path(staging, "report.md"), RunReportText.markdown(eval, stages, root, charts));
         });
         return out;
     }
 
-    private static void gold(JsonNode eval, Path png) {
-        bars("Gold score against " + eval.path("baseline").asText() + ", trained families (95% interval)", "difference",
-                eval.path("versus_baseline"), v -> v.path("gold_trained_families").path("difference"), png);
+    /** The figures of eval.json as bars with error bars; adds each chart written to charts (file -> caption). */
+    private static void evalCharts(JsonNode eval, Path dir, Map<String, String> charts) {
+        String b = eval.path("baseline").asText();
+        chart(charts, "win_rate.png", "Gold win rate against " + b + " on all held-out prompts",
+                ReportCharts.bars("Gold win rate against " + b + " (95% interval)", "win rate",
+                        eval.path("versus_baseline"), v -> v.path("gold").path("win_rate"), new Path(dir, "win_rate.png")));
+        chart(charts, "gold.png", "Gold score difference from " + b + " on the trained task families",
+                ReportCharts.bars("Gold score against " + b + ", trained families (95% interval)", "difference",
+                        eval.path("versus_baseline"), v -> v.path("gold_trained_families").path("difference"),
+                        new Path(dir, "gold.png")));
+        chart(charts, "alignment_tax.png", "Held-out pre-training loss per policy (the alignment tax)",
+                ReportCharts.bars("Held-out pre-training loss (the alignment tax; 95% interval)", "nats per token",
+                        eval.path("pretrain_loss"), v -> v.path("loss"), new Path(dir, "alignment_tax.png")));
+        chart(charts, "cloze.png", "Cloze accuracy on held-out pre-training text per policy",
+                ReportCharts.bars("Cloze accuracy, held-out pre-training text (95% interval)", "accuracy",
+                        eval.path("cloze"), v -> v.path("accuracy"), new Path(dir, "cloze.png")));
     }
 
-    private static void tax(JsonNode eval, Path png) {
-        bars("Held-out pre-training loss (the alignment tax; 95% interval)", "nats per token", eval.path("pretrain_loss"),
-                v -> v.path("loss"), png);
-    }
-
-    /** One bar per policy of {@code byPolicy} with a measured estimate, its 95% interval as the error bar. */
-    private static void bars(String title, String yAxis, JsonNode byPolicy, Function<JsonNode, JsonNode> estimate,
-                             Path png) {
-        List<String> names = new ArrayList<>();
-        List<Double> value = new ArrayList<>();
-        List<Double> err = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = byPolicy.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            JsonNode x = estimate.apply(e.getValue());
-            if (x.path("value").isNumber()) {
-                names.add(e.getKey());
-                value.add(x.get("value").asDouble());
-                err.add((x.path("high").asDouble() - x.path("low").asDouble()) / 2);
+    /** Each training stage's loss curves, and reward and KL per PPO iteration, from the stages' metrics.jsonl. */
+    private static void stageCharts(Config root, Path dir, Map<String, String> charts) {
+        Map<String, String> small = new LinkedHashMap<>();
+        if (root.hasPath("instructgpt.pipeline.small")) {
+            Config sm = root.getConfig("instructgpt.pipeline.small");
+            small.put("pretrain", sm.getString("pretrain.output"));
+            small.put("sft", sm.getString("sft.output"));
+            small.put("ppo", sm.getString("ppo.output"));
+        }
+        for (String stage : List.of("pretrain", "sft", "rm")) {
+            List<ReportCharts.Curve> curves = new ArrayList<>();
+            List<ObjectNode> main = ReportCharts.metrics(root.getString("instructgpt." + stage + ".output"));
+            curves.add(new ReportCharts.Curve("train", main, "train", "loss"));
+            curves.add(new ReportCharts.Curve("validation", main, "validation", "loss"));
+            if (small.containsKey(stage)) {
+                List<ObjectNode> sm = ReportCharts.metrics(small.get(stage));
+                curves.add(new ReportCharts.Curve("small model, train", sm, "train", "loss"));
+                curves.add(new ReportCharts.Curve("small model, validation", sm, "validation", "loss"));
             }
+            String png = "loss_" + stage + ".png";
+            chart(charts, png, stage + " loss by step",
+                    ReportCharts.curves(stage + " loss", "step", "loss", curves, new Path(dir, png)));
         }
-        if (names.isEmpty()) {
-            return;
+        Map<String, List<ObjectNode>> ppo = new LinkedHashMap<>();
+        ppo.put("ppo-ptx", ReportCharts.metrics(root.getString("instructgpt.ppo.output")));
+        if (root.hasPath("instructgpt.pipeline.ppo-no-ptx.output")) {
+            ppo.put("ppo", ReportCharts.metrics(root.getString("instructgpt.pipeline.ppo-no-ptx.output")));
         }
-        CategoryChart chart = new CategoryChartBuilder().width(800).height(450).title(title).yAxisTitle(yAxis).build();
-        chart.getStyler().setLegendVisible(false);
-        chart.addSeries(yAxis, names, value, err);
-        LossCurves.save(chart, png);
+        if (small.containsKey("ppo")) {
+            ppo.put("ppo-ptx, small model", ReportCharts.metrics(small.get("ppo")));
+        }
+        List<ReportCharts.Curve> reward = new ArrayList<>();
+        List<ReportCharts.Curve> kl = new ArrayList<>();
+        ppo.forEach((name, records) -> {
+            reward.add(new ReportCharts.Curve(name + ", reward model", records, "ppo", "objective/scores"));
+            reward.add(new ReportCharts.Curve(name + ", gold", records, "ppo", "objective/gold"));
+            kl.add(new ReportCharts.Curve(name, records, "ppo", "objective/kl"));
+        });
+        chart(charts, "ppo_reward.png", "Reward per PPO iteration (the reward model's score and the gold judge's)",
+                ReportCharts.curves("Reward per PPO iteration", "iteration", "mean score per episode", reward,
+                        new Path(dir, "ppo_reward.png")));
+        chart(charts, "ppo_kl.png", "KL(policy || SFT) per PPO iteration",
+                ReportCharts.curves("KL(policy || SFT) per episode", "iteration", "nats", kl, new Path(dir, "ppo_kl.png")));
+    }
+
+    private static void chart(Map<String, String> charts, String file, String caption, boolean written) {
+        if (written) {
+            charts.put(file, caption);
+        }
     }
 
     static JsonNode read(Path p) {

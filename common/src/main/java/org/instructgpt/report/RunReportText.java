@@ -12,15 +12,19 @@ final class RunReportText {
     private RunReportText() {
     }
 
-    static String markdown(JsonNode eval, JsonNode stages, Config root) {
+    static String markdown(JsonNode eval, JsonNode stages, Config root, Map<String, String> charts) {
         StringBuilder s = new StringBuilder();
         s.append("# Run report: ").append(root.getString("instructgpt.run-dir")).append("\n\n");
         s.append("Seed ").append(root.getLong("instructgpt.seed")).append("; ").append(eval.path("prompts").asInt())
                 .append(" held-out prompts; every interval is 95%. Baseline: `").append(eval.path("baseline").asText())
-                .append("`. Figures: `metrics.json`, `gold.png`, `alignment_tax.png`; each stage's curves are in its own"
-                        + " directory (`pretrain/loss.png`, `ppo/reward.png`, `ppo/kl.png`, ...).\n\n");
-        findings(s, eval);
+                .append("`. Every figure is in `metrics.json`; the plots are below; each stage's own curves are also in"
+                        + " its directory (`pretrain/loss.png`, `ppo/reward.png`, ...).\n\n");
+        String small = root.hasPath("instructgpt.pipeline.small.name")
+                ? root.getString("instructgpt.pipeline.small.name") : "";
+        findings(s, eval, small);
         policies(s, eval);
+        s.append("## Plots\n\n");
+        charts.forEach((file, caption) -> s.append("![").append(caption).append("](").append(file).append(")\n\n"));
         samples(s, eval);
         s.append("## Time by stage\n\n| stage | seconds | this run |\n| --- | ---: | --- |\n");
         for (JsonNode st : stages) {
@@ -32,7 +36,7 @@ final class RunReportText {
         return s.toString();
     }
 
-    private static void findings(StringBuilder s, JsonNode e) {
+    private static void findings(StringBuilder s, JsonNode e, String small) {
         JsonNode f = e.path("figures");
         JsonNode v = e.path("versus_baseline");
         s.append("## The paper's findings, measured here\n\n| # | finding | the paper reported | measured here |"
@@ -42,8 +46,7 @@ final class RunReportText {
                 "gold difference " + est(d.path("difference")) + ", win rate " + est(d.path("win_rate")),
                 verdict(d.path("difference").path("low").asDouble(Double.NaN) > 0, !d.isMissingNode()));
         row(s, 2, "a small PPO-ptx model preferred over a larger base or SFT model",
-                "1.3B InstructGPT preferred to 175B GPT-3", "not measured: this pipeline trains one model size",
-                "not measured");
+                "1.3B InstructGPT preferred to 175B GPT-3", smaller(e, small), smallerVerdict(e, small));
         JsonNode fs = f.path("sft").path("falsehood_rate");
         JsonNode fp = f.path("ppo-ptx").path("falsehood_rate");
         JsonNode ts = e.path("truthfulqa").path("sft").path("mc1");
@@ -69,9 +72,12 @@ final class RunReportText {
                         : verdict(rp.path("high").asDouble(Double.NaN) < rs.path("low").asDouble(Double.NaN), true));
         JsonNode lp = e.path("pretrain_loss").path("ppo-ptx").path("difference");
         JsonNode ln = e.path("pretrain_loss").path("ppo").path("difference");
+        JsonNode cp = e.path("cloze").path("ppo-ptx").path("difference");
+        JsonNode cn = e.path("cloze").path("ppo").path("difference");
         row(s, 6, "the alignment tax, and ptx recovering it",
                 "PPO regresses on public NLP datasets; mixing in pre-training gradients (PPO-ptx) greatly reduces it",
-                "held-out pre-training loss against SFT: PPO " + est(ln) + ", PPO-ptx " + est(lp),
+                "against SFT, held-out pre-training loss: PPO " + est(ln) + ", PPO-ptx " + est(lp)
+                        + "; cloze accuracy: PPO " + est(cn) + ", PPO-ptx " + est(cp),
                 verdict(lp.path("high").asDouble(Double.NaN) < ln.path("low").asDouble(Double.NaN), !lp.isMissingNode()));
         JsonNode h = v.path("ppo-ptx").path("gold_held_out_families").path("difference");
         row(s, 7, "generalisation to held-out task families",
@@ -82,18 +88,62 @@ final class RunReportText {
     }
 
     private static void policies(StringBuilder s, JsonNode e) {
-        s.append("## Each policy\n\n| policy | gold | reward model | words | hallucination | falsehood | "
-                + "TruthfulQA MC1 | MC2 | held-out pre-training loss |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+        s.append("## Each policy\n\nKL: to `").append(e.path("kl_reference").asText("-")).append("`, nats per answer."
+                + " EOS: the share of answers that ended by themselves. Cloze: held-out pre-training text.\n\n"
+                + "| policy | parameters | gold | reward model | words | EOS | KL | hallucination | falsehood | "
+                + "TruthfulQA MC1 | MC2 | held-out pre-training loss | cloze |\n"
+                + "| --- | ---: | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (Iterator<Map.Entry<String, JsonNode>> it = e.path("figures").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> p = it.next();
             JsonNode f = p.getValue();
             JsonNode t = e.path("truthfulqa").path(p.getKey());
-            s.append(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", p.getKey(), est(f.path("gold")),
-                    est(f.path("reward_model")), est(f.path("words")), est(f.path("hallucination_rate")),
-                    est(f.path("falsehood_rate")), est(t.path("mc1")), est(t.path("mc2")),
-                    est(e.path("pretrain_loss").path(p.getKey()).path("loss"))));
+            s.append(String.format("| %s | %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", p.getKey(),
+                    e.path("parameters").path(p.getKey()).asLong(), est(f.path("gold")),
+                    est(f.path("reward_model")), est(f.path("words")), est(f.path("eos_rate")), est(f.path("kl")),
+                    est(f.path("hallucination_rate")), est(f.path("falsehood_rate")), est(t.path("mc1")),
+                    est(t.path("mc2")), est(e.path("pretrain_loss").path(p.getKey()).path("loss")),
+                    est(e.path("cloze").path(p.getKey()).path("accuracy"))));
         }
         s.append('\n');
+    }
+
+    /**
+     * Finding 2's figures: the small PPO-ptx policy against the base and the SFT model (the paper's comparison is
+     * with the base model, GPT-3), each with how many times its size they are.
+     */
+    private static String smaller(JsonNode e, String small) {
+        if (small.isEmpty() || !e.path("figures").has(small)) {
+            return "not measured: no small policy in this run (instructgpt.pipeline.small)";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String big : new String[]{"base", "sft"}) {
+            JsonNode c = against(e, small, big);
+            if (c.isMissingNode()) {
+                continue;
+            }
+            double times = e.path("parameters").path(big).asDouble() / e.path("parameters").path(small).asDouble();
+            out.append(out.length() == 0 ? "" : "; ").append(String.format("%s against %s (%.1f times its size): gold "
+                    + "difference %s, win rate %s", small, big, times, est(c.path("difference")), est(c.path("win_rate"))));
+        }
+        return out.length() == 0 ? "not measured" : out + " (trained families)";
+    }
+
+    private static String smallerVerdict(JsonNode e, String small) {
+        JsonNode base = against(e, small, "base").path("difference");
+        JsonNode sft = against(e, small, "sft").path("difference");
+        if (base.isMissingNode()) {
+            return "not measured";
+        }
+        String v = verdict(base.path("low").asDouble(Double.NaN) > 0, true) + " against base";
+        return sft.isMissingNode() ? v : v + "; against SFT: " + verdict(sft.path("low").asDouble(Double.NaN) > 0, true);
+    }
+
+    /** The small policy against a larger one on the trained families, from versus_baseline or also_compared. */
+    private static JsonNode against(JsonNode e, String small, String big) {
+        if (big.equals(e.path("baseline").asText())) {
+            return e.path("versus_baseline").path(small).path("gold_trained_families");
+        }
+        return e.path("also_compared").path(small + " vs " + big).path("gold_trained_families");
     }
 
     private static void samples(StringBuilder s, JsonNode e) {

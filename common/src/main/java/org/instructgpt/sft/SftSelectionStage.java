@@ -71,7 +71,7 @@ public final class SftSelectionStage {
         PolicySampleScorer scorer = new PolicySampleScorer(candidates.stream().map(Path::toString).toList(), rm,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0), samples,
                 c.getInt("prompts-per-batch"), root.getInt("instructgpt.score.batch-size"),
-                root.getInt("instructgpt.rm.max-length"), judge, seed);
+                root.getInt("instructgpt.rm.max-length"), judge, -1, seed);
         DatasetReader.Checked input = DatasetReader.read(spark, DatasetKind.DEMONSTRATIONS, c.getString("prompts"));
         List<PolicySampleScorer.PromptScores> scores;
         try {

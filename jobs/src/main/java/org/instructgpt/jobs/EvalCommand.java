@@ -20,18 +20,21 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     static void report(EvalStage.Report r) {
-        r.figures().forEach((name, f) -> System.err.printf("eval: %-8s gold %s, RM %s, words %s; hallucination %s,"
-                        + " falsehood %s, forbidden words %s (respectful) / %s (plain)%n", name, f.gold(), f.rewardModel(),
-                f.words(), f.hallucination(), f.falsehood(), f.forbiddenRespectful(), f.forbiddenPlain()));
-        r.versus().forEach((name, v) -> {
+        r.figures().forEach((name, f) -> System.err.printf("eval: %-8s gold %s, RM %s, words %s, EOS %s, KL to %s %s;"
+                        + " hallucination %s, falsehood %s, forbidden words %s (respectful) / %s (plain)%n", name, f.gold(),
+                f.rewardModel(), f.words(), f.eos(), r.klReference(), f.kl(), f.hallucination(), f.falsehood(),
+                f.forbiddenRespectful(), f.forbiddenPlain()));
+        java.util.Map<String, EvalStage.Versus> all = new java.util.LinkedHashMap<>();
+        r.versus().forEach((name, v) -> all.put(name + " vs " + r.baseline(), v));
+        all.putAll(r.alsoCompared());
+        all.forEach((name, v) -> {
             if (v.gold() != null) {
-                System.err.printf("eval: %s gold %s vs %s %s; difference %s (trained families %s, held-out %s);"
-                                + " win rate %s (%d prompts)%n", name, v.gold().policy(), r.baseline(),
-                        v.gold().baseline(), v.gold().difference(), v.goldTrained().difference(),
+                System.err.printf("eval: %s: gold %s vs %s; difference %s (trained families %s, held-out %s);"
+                                + " win rate %s (%d prompts)%n", name, v.gold().policy(), v.gold().baseline(), v.gold().difference(), v.goldTrained().difference(),
                         v.goldHeldOut().difference(), v.gold().winRate(), v.gold().prompts());
             }
             if (v.rewardModel() != null) {
-                System.err.printf("eval: %s reward model %s vs %s; difference %s%n", name, v.rewardModel().policy(),
+                System.err.printf("eval: %s: reward model %s vs %s; difference %s%n", name, v.rewardModel().policy(),
                         v.rewardModel().baseline(), v.rewardModel().difference());
             }
         });
@@ -39,5 +42,7 @@ final class EvalCommand implements Callable<Integer> {
                 t.mc1(), t.mc2(), t.questions()));
         r.pretrainLoss().forEach((name, x) -> System.err.printf("eval: %s held-out pre-training loss %s%s%n", name,
                 x.loss(), x.difference() == null ? "" : " (against " + r.baseline() + ": " + x.difference() + ")"));
+        r.cloze().forEach((name, x) -> System.err.printf("eval: %s cloze accuracy %s on %d words%s%n", name,
+                x.accuracy(), x.words(), x.difference() == null ? "" : " (against " + r.baseline() + ": " + x.difference() + ")"));
     }
 }

@@ -37,12 +37,12 @@ import java.util.concurrent.Callable;
 /**
  * The main job on the embedded world, into one run directory: prepare, pretrain, sft, label (the SFT and pretrained
  * policies' samples ranked by the world's labelers), rm, select-sft (the epoch the RM prefers), PPO-ptx, PPO without
- * ptx, eval, report (report/report.md); then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose
+ * ptx, a small model's pretrain, sft and PPO-ptx (against the same reward model), eval, report (report/report.md); then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose
  * output is complete is skipped, and a stage that was interrupted resumes, so rerunning continues a killed run.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Run the pipeline on the embedded world into instructgpt.run-dir: prepare -> pretrain -> sft -> label"
-                + " -> rm -> select-sft -> ppo-ptx -> ppo -> eval -> report. Complete stages are skipped; a rerun continues.")
+                + " -> rm -> select-sft -> ppo-ptx -> ppo -> small-pretrain -> small-sft -> small-ppo-ptx -> eval -> report. Complete stages are skipped; a rerun continues.")
 public final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -74,7 +74,18 @@ public final class PipelineCommand implements Callable<Integer> {
                     () -> PpoCommand.report(PpoStage.run(spark, c), c.getString("instructgpt.ppo.output")));
             run.stage("ppo", noPtx.getString("instructgpt.ppo.output"),
                     () -> PpoCommand.report(PpoStage.run(spark, noPtx), noPtx.getString("instructgpt.ppo.output")));
-            run.stage("eval", c.getString("instructgpt.eval.output"), () -> EvalCommand.report(EvalStage.run(spark, c)));
+            Config small = c.getConfig("instructgpt.pipeline.small");
+            Config smallPretrain = small.getConfig("pretrain").atPath("instructgpt.pretrain").withFallback(c);
+            Config smallSft = small.getConfig("sft").atPath("instructgpt.sft").withFallback(c);
+            Config smallPpo = small.getConfig("ppo").atPath("instructgpt.ppo").withFallback(c);
+            run.stage("small-pretrain", smallPretrain.getString("instructgpt.pretrain.output"),
+                    () -> TrainingCommands.report("pretrain (small)", PretrainStage.run(spark, smallPretrain)));
+            run.stage("small-sft", smallSft.getString("instructgpt.sft.output"),
+                    () -> TrainingCommands.report("sft (small)", SftStage.run(spark, smallSft)));
+            run.stage("small-ppo-ptx", smallPpo.getString("instructgpt.ppo.output"),
+                    () -> PpoCommand.report(PpoStage.run(spark, smallPpo), smallPpo.getString("instructgpt.ppo.output")));
+            Config eval = c.getConfig("instructgpt.pipeline.eval").atPath("instructgpt.eval").withFallback(c);
+            run.stage("eval", c.getString("instructgpt.eval.output"), () -> EvalCommand.report(EvalStage.run(spark, eval)));
             run.stage("report", new org.apache.hadoop.fs.Path(c.getString("instructgpt.run-dir"), "report").toString(),
                     () -> System.err.println("report: " + RunReport.write(c) + "/report.md"));
             sample(spark, c);
