@@ -55,8 +55,8 @@ class EvalStageTest {
         }
     }
 
-    private static EvalStage.Report run(String out, int partitions) {
-        return EvalStage.run(SparkTestSession.get(), Configs.load(null, List.of(
+    private static EvalStage.Report run(String out, int partitions, String... more) {
+        List<String> settings = new ArrayList<>(List.of(
                 "instructgpt.world.output=\"" + world + "\"",
                 "instructgpt.eval.policies=[{name=a, path=\"" + tmp.resolve("a") + "\"}, {name=same, path=\""
                         + tmp.resolve("a-copy") + "\"}, {name=b, path=\"" + tmp.resolve("b") + "\"}]",
@@ -64,12 +64,14 @@ class EvalStageTest {
                 "instructgpt.eval.reward-model=\"\"",
                 "instructgpt.eval.max-new-tokens=8",
                 "instructgpt.eval.output=\"" + tmp.resolve(out) + "\"",
-                "instructgpt.train.partitions=" + partitions)));
+                "instructgpt.train.partitions=" + partitions));
+        settings.addAll(List.of(more));
+        return EvalStage.run(SparkTestSession.get(), Configs.load(null, settings));
     }
 
     @Test
     void policiesAreComparedOnTheSamePromptsAndHeldOutText() throws Exception {
-        EvalStage.Report r = run("eval", 2);
+        EvalStage.Report r = run("eval", 2, "instructgpt.eval.also-compare=[{policy=b, baseline=same}]");
         assertTrue(java.nio.file.Files.exists(tmp.resolve("eval/eval.json")));
         assertEquals(List.of("same", "b"), new ArrayList<>(r.versus().keySet()));
         List<DataRecord> prompts = DatasetIO.collect(SparkTestSession.get(), DatasetKind.PROMPTS, world + "/eval", "test");
@@ -120,9 +122,41 @@ class EvalStageTest {
         assertEquals(r.pretrainLoss().get("b").loss().value() - r.pretrainLoss().get("a").loss().value(),
                 r.pretrainLoss().get("b").difference().value(), 1e-9);
 
+        // KL to the baseline: none for itself and its copy (the same answers, the same weights), some for b; EOS shares.
+        assertEquals("a", r.klReference());
+        assertEquals(0.0, r.figures().get("a").kl().value(), 0.0);
+        assertEquals(0.0, r.figures().get("same").kl().value(), 0.0);
+        assertTrue(fb.kl().value() > 0.01, "KL(b || a) " + fb.kl());
+        assertTrue(fb.eos().value() >= 0 && fb.eos().value() <= 1);
+        // An extra pair: b against the copy of the baseline is b against the baseline.
+        assertEquals(b.gold(), r.alsoCompared().get("b vs same").gold());
+        assertEquals(b.goldByFamily(), r.alsoCompared().get("b vs same").goldByFamily());
+        // Parameters as the model counts them; cloze: a copy has the baseline's hits, word for word.
+        Gpt2Model probe = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("b").toUri()), DataType.FLOAT).model();
+        assertEquals(probe.params().flat().length(), r.parameters().get("b"));
+        assertTrue(r.cloze().get("a").words() > 100, "cloze words " + r.cloze().get("a").words());
+        assertEquals(0.0, r.cloze().get("same").difference().value(), 0.0);
+        assertEquals(r.cloze().get("a").accuracy(), r.cloze().get("same").accuracy());
+
         EvalStage.Report one = run("eval-1", 1);
         assertEquals(b.gold(), one.versus().get("b").gold(), "partitioning");
         assertEquals(r.pretrainLoss().get("b").loss().value(), one.pretrainLoss().get("b").loss().value(), 1e-9);
+        assertEquals(fb.kl().value(), one.figures().get("b").kl().value(), 1e-9);
+        assertEquals(r.cloze().get("b").accuracy().value(), one.cloze().get("b").accuracy().value(), 1e-12);
+    }
+
+    @Test
+    void comparisonsAndAKlReferenceMustNamePolicies() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> run("bad-pair", 2, "instructgpt.eval.also-compare=[{policy=b, baseline=huge}]"));
+        assertTrue(e.getMessage().contains("instructgpt.eval.also-compare") && e.getMessage().contains("huge"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> run("bad-kl", 2, "instructgpt.eval.kl-reference=sft"));
+        assertTrue(e.getMessage().contains("instructgpt.eval.kl-reference"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> run("missing", 2,
+                "instructgpt.eval.policies=[{name=a, path=\"" + tmp.resolve("a") + "\"}, {name=gone, path=\""
+                        + tmp.resolve("nowhere") + "\"}]"));
+        assertTrue(e.getMessage().contains("gone") && e.getMessage().contains("nowhere"), e.getMessage());
     }
 
     @Test

@@ -111,12 +111,15 @@ class InstructGptCommandTest {
                 "pretrain/metrics.jsonl", "sft/final/model.safetensors", "sft/best/_SUCCESS", "sft/loss.png",
                 "label/_SUCCESS", "rm/final/_SUCCESS", "rm/metrics.jsonl", "rm/quality.json",
                 "sft-select/selected/_SUCCESS", "ppo/final/_SUCCESS", "ppo/metrics.jsonl", "ppo/reward.png",
-                "ppo-no-ptx/final/_SUCCESS", "eval/eval.json", "pipeline.json", "report/report.md",
-                "report/metrics.json", "report/gold.png", "report/alignment_tax.png")) {
+                "ppo-no-ptx/final/_SUCCESS", "small/pretrain/final/_SUCCESS", "small/sft/final/_SUCCESS",
+                "small/ppo-ptx/final/_SUCCESS", "eval/eval.json", "pipeline.json", "report/report.md",
+                "report/metrics.json", "report/gold.png", "report/win_rate.png", "report/alignment_tax.png",
+                "report/cloze.png", "report/loss_pretrain.png", "report/loss_sft.png", "report/loss_rm.png",
+                "report/ppo_reward.png", "report/ppo_kl.png")) {
             assertTrue(Files.exists(runs.resolve(p)), p);
         }
-        for (String stage : List.of("world", "pretrain", "sft", "label", "rm", "sft-select", "ppo", "ppo-no-ptx", "eval",
-                "report")) {
+        for (String stage : List.of("world", "pretrain", "sft", "label", "rm", "sft-select", "ppo", "ppo-no-ptx",
+                "small/pretrain", "small/sft", "small/ppo-ptx", "eval", "report")) {
             assertTrue(Files.exists(runs.resolve(stage).resolve("_SUCCESS")), stage + " marked complete");
         }
         JsonNode prov = new ObjectMapper().readTree(runs.resolve("sft/final/provenance.json").toFile());
@@ -126,14 +129,21 @@ class InstructGptCommandTest {
         assertEquals("GPT2ForSequenceClassification", rmConfig.get("architectures").get(0).asText());
         assertTrue(rmConfig.has("reward_bias"));
         JsonNode eval = new ObjectMapper().readTree(runs.resolve("eval/eval.json").toFile());
-        for (String policy : List.of("ppo-ptx", "ppo")) {
+        for (String policy : List.of("ppo-ptx", "ppo", "ppo-ptx-small")) {
             assertTrue(Double.isFinite(eval.get("versus_baseline").get(policy).get("gold").get("difference").get("value")
                     .asDouble()), policy);
             assertTrue(Double.isFinite(eval.get("pretrain_loss").get(policy).get("loss").get("value").asDouble()), policy);
+            assertTrue(Double.isFinite(eval.get("cloze").get(policy).get("accuracy").get("value").asDouble()), policy);
+            assertTrue(Double.isFinite(eval.get("figures").get(policy).get("kl").get("value").asDouble()), policy);
+            assertTrue(Double.isFinite(eval.get("figures").get(policy).get("eos_rate").get("value").asDouble()), policy);
         }
+        assertTrue(eval.get("parameters").get("ppo-ptx-small").asLong() < eval.get("parameters").get("sft").asLong());
+        assertTrue(Double.isFinite(eval.get("also_compared").get("ppo-ptx-small vs base").get("gold").get("difference")
+                .get("value").asDouble()));
 
         String report = Files.readString(runs.resolve("report/report.md"));
-        for (String part : List.of("The paper's findings", "| 4 | fewer hallucinations", "Time by stage", "Configuration")) {
+        for (String part : List.of("The paper's findings", "| 4 | fewer hallucinations", "ppo-ptx-small against base (",
+                "cloze accuracy: PPO", "![", "Time by stage", "Configuration")) {
             assertTrue(report.contains(part), part);
         }
         JsonNode metrics = new ObjectMapper().readTree(runs.resolve("report/metrics.json").toFile());
@@ -143,7 +153,7 @@ class InstructGptCommandTest {
         java.nio.file.attribute.FileTime ppoBefore = Files.getLastModifiedTime(runs.resolve("ppo/final/model.safetensors"));
         assertEquals(0, InstructGpt.commandLine().execute(args));
         JsonNode stages = new ObjectMapper().readTree(runs.resolve("pipeline.json").toFile());
-        assertEquals(10, stages.size());
+        assertEquals(13, stages.size());
         for (JsonNode st : stages) {
             assertTrue(st.get("skipped").asBoolean(), st.get("stage").asText() + " skipped on the rerun");
             assertTrue(st.get("seconds").asDouble() > 0, "the time it took when it ran is kept");
