@@ -113,9 +113,11 @@ public final class PpoLoop {
             double firstRatio = Double.NaN;
             double overhead = 0;
             for (int k = 0; k < cfg.stepsPerIteration(); k++) {
-                DataParallelTrainer.StepResult rp = s.policy.runStep();
+                // The policy's and the value model's steps in one Spark job: half the scheduling rounds of two.
+                List<DataParallelTrainer.StepResult> both = DataParallelTrainer.runTogether(List.of(s.policy, s.value));
+                DataParallelTrainer.StepResult rp = both.get(0);
+                DataParallelTrainer.StepResult rv = both.get(1);
                 s.updateEma(cfg.emaDecay());
-                DataParallelTrainer.StepResult rv = s.value.runStep();
                 firstRatio = k == 0 ? rp.metrics().mean("val/ratio") : firstRatio;
                 pm = pm.plus(rp.metrics());
                 vm = vm.plus(rv.metrics());

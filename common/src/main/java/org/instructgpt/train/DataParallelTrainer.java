@@ -106,30 +106,85 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** One synchronous step over the global batch. */
     public StepResult runStep() {
-        if (data == null) {
-            throw new IllegalStateException("the trainer has no data yet: give it some with use()");
+        return runTogether(List.of(this)).get(0);
+    }
+
+    /**
+     * One step of each trainer, all over the same data in one Spark job (PPO's policy and value model): each trainer
+     * gets exactly the step {@link #runStep} would give it (its own parameters, objective, seed and step), but the
+     * partitions are read and the tasks scheduled once for all of them rather than once each. Each result's seconds
+     * are its own compute plus an equal share of the job's overhead, so they add up to the job's time.
+     */
+    public static <E extends Serializable> List<StepResult> runTogether(List<DataParallelTrainer<E>> trainers) {
+        DataParallelTrainer<E> first = trainers.get(0);
+        for (DataParallelTrainer<E> t : trainers) {
+            if (t.data == null) {
+                throw new IllegalStateException("the trainer has no data yet: give it some with use()");
+            }
+            if (t.data != first.data) {
+                throw new IllegalArgumentException("trainers stepped together must share their data");
+            }
         }
         long start = System.nanoTime();
-        Broadcast<byte[]> params = sc.broadcast(FloatBytes.toBytes(model.params().flat()));
-        int local = opt.batchSize() / data.partitions();
-        int micro = opt.microBatch();
-        long s = step;
-        long sd = seed;
-        ModelSpec sp = spec;
-        TrainingObjective<E> obj = objective;
-        List<ShardResult> results;
+        int n = trainers.size();
+        List<Broadcast<byte[]>> params = new ArrayList<>();
+        List<ShardTask<E>> tasks = new ArrayList<>();
+        List<List<ShardResult>> results = new ArrayList<>();
         try {
-            results = new ArrayList<>(data.rdd().mapPartitionsWithIndex(
-                    (pi, it) -> Collections.singletonList(
-                            shard(pi, it, params.value(), sp, obj, sd, s, local, micro)).iterator(),
-                    false).collect());
+            for (DataParallelTrainer<E> t : trainers) {
+                Broadcast<byte[]> b = t.sc.broadcast(FloatBytes.toBytes(t.model.params().flat()));
+                params.add(b);
+                tasks.add(new ShardTask<>(b, t.spec, t.objective, t.seed, t.step,
+                        t.opt.batchSize() / t.data.partitions(), t.opt.microBatch()));
+            }
+            List<List<ShardResult>> byPartition = first.data.rdd().mapPartitionsWithIndex((pi, it) -> {
+                List<E> all = new ArrayList<>();
+                it.forEachRemaining(all::add);
+                List<ShardResult> out = new ArrayList<>(tasks.size());
+                for (ShardTask<E> k : tasks) {
+                    out.add(shard(pi, all.iterator(), k.params().value(), k.spec(), k.objective(), k.seed(), k.step(),
+                            k.local(), k.micro()));
+                }
+                return Collections.singletonList(out).iterator();
+            }, false).collect();
+            for (int t = 0; t < n; t++) {
+                List<ShardResult> mine = new ArrayList<>();
+                for (List<ShardResult> part : byPartition) {
+                    mine.add(part.get(t));
+                }
+                mine.sort(Comparator.comparingInt(ShardResult::partition));
+                results.add(mine);
+            }
         } finally {
-            params.destroy();
+            params.forEach(Broadcast::destroy);
         }
-        results.sort(Comparator.comparingInt(ShardResult::partition));
+        double[] compute = new double[n];
+        for (int t = 0; t < n; t++) {
+            compute[t] = results.get(t).stream().mapToDouble(ShardResult::seconds).max().orElse(0);
+        }
+        List<StepResult> out = new ArrayList<>(n);
+        for (int t = 0; t < n; t++) {
+            out.add(trainers.get(t).apply(results.get(t), compute[t]));
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        double overheadEach = Math.max(0, elapsed - java.util.Arrays.stream(compute).sum()) / n;
+        List<StepResult> timed = new ArrayList<>(n);
+        for (StepResult r : out) {
+            timed.add(new StepResult(r.step(), r.loss(), r.weight(), r.gradNorm(), r.learningRate(),
+                    r.computeSeconds() + overheadEach, r.computeSeconds(), r.metrics()));
+        }
+        return timed;
+    }
+
+    /** What a partition needs to compute one trainer's share of a step. */
+    private record ShardTask<E>(Broadcast<byte[]> params, ModelSpec spec, TrainingObjective<E> objective, long seed,
+                                long step, int local, int micro) implements Serializable {
+    }
+
+    /** Sums the partitions' gradients in partition order, refuses a non-finite one, clips and applies AdamW. */
+    private StepResult apply(List<ShardResult> results, double compute) {
         double loss = 0;
         double weight = 0;
-        double compute = 0;
         MetricSums metrics = MetricSums.NONE;
         // Summed in plain Java, in partition order: as exact as ND4J's add and without a temporary array per partition.
         float[] sum = new float[(int) grad.length()];
@@ -141,7 +196,6 @@ public final class DataParallelTrainer<E extends Serializable> {
             loss += r.loss();
             weight += r.weight();
             metrics = metrics.plus(r.metrics());
-            compute = Math.max(compute, r.seconds());
             if (r.gradient() != null) {
                 java.nio.FloatBuffer g = FloatBytes.view(r.gradient());
                 for (int i = 0; i < sum.length; i++) {
@@ -149,16 +203,16 @@ public final class DataParallelTrainer<E extends Serializable> {
                 }
             }
         }
-        FloatBytes.assign(grad, sum);
         if (weight <= 0) {
             throw new IllegalStateException("step " + step + ": the global batch has no tokens to predict");
         }
+        FloatBytes.assign(grad, sum);
         grad.divi(weight);
         double norm = opt.clipNorm() > 0 ? GradientClipping.clipGlobalNorm(grad, opt.clipNorm()) : grad.norm2Number().doubleValue();
         double lr = opt.learningRate() * schedule.factor(step);
         adamW.step(model.params().flat(), grad, lr);
         step++;
-        return new StepResult(step, loss / weight, weight, norm, lr, (System.nanoTime() - start) / 1e9, compute, metrics);
+        return new StepResult(step, loss / weight, weight, norm, lr, compute, compute, metrics);
     }
 
     /** One partition's share of step {@code step}. */

@@ -20,6 +20,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,6 +144,34 @@ class DataParallelTrainerTest {
             runs[run] = t.model().params().flat().toFloatVector();
         }
         assertArrayEquals(runs[0], runs[1]);
+    }
+
+    @Test
+    void trainersSteppedTogetherInOneJobTakeTheStepsTheyTakeAlone() {
+        float[][][] params = new float[2][2][];
+        for (int together = 0; together < 2; together++) {
+            Gpt2Model other = Gpt2Model.create(CFG, DataType.FLOAT, false);
+            other.initialize(6);
+            DataParallelTrainer<TokenizedExample> a = new DataParallelTrainer<>(sc, data,
+                    new LanguageModelObjective(ByteLevelTokenizer.PAD), freshModel(), OPT, 11);
+            DataParallelTrainer<TokenizedExample> b = new DataParallelTrainer<>(sc, data,
+                    new LanguageModelObjective(ByteLevelTokenizer.PAD), other, OPT, 12);
+            for (int s = 0; s < 3; s++) {
+                if (together == 1) {
+                    List<DataParallelTrainer.StepResult> r = DataParallelTrainer.runTogether(List.of(a, b));
+                    assertEquals(s + 1, r.get(0).step());
+                    assertEquals(s + 1, r.get(1).step());
+                } else {
+                    a.runStep();
+                    b.runStep();
+                }
+            }
+            params[together][0] = a.model().params().flat().toFloatVector();
+            params[together][1] = b.model().params().flat().toFloatVector();
+        }
+        assertArrayEquals(params[0][0], params[1][0]);
+        assertArrayEquals(params[0][1], params[1][1]);
+        assertFalse(java.util.Arrays.equals(params[0][0], params[0][1]), "two different models");
     }
 
     @Test
