@@ -131,4 +131,9 @@ public final class PolicyLoss implements TrainingObjective<Rollout> {
         return new LossSum(policy.loss() + lm, policy.weight(),
                 policy.metrics().add("loss/ptx", lm / ptxCoef, micro.size()));
     }
+
+    @Override
+    public int paddedLength(Rollout episode) {
+        return episode.prompt().length + episode.response().length;
+    }
 }

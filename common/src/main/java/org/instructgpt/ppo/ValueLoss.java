@@ -85,4 +85,9 @@ public final class ValueLoss implements TrainingObjective<Rollout> {
                 .add("val/vpred", vpred, tokens);
         return new LossSum(loss, micro.size(), m);
     }
+
+    @Override
+    public int paddedLength(Rollout episode) {
+        return episode.prompt().length + episode.response().length;
+    }
 }

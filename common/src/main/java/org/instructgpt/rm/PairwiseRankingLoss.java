@@ -104,4 +104,13 @@ public final class PairwiseRankingLoss implements TrainingObjective<RankedExampl
         }
         return new LossSum(loss, weight, m);
     }
+
+    @Override
+    public int paddedLength(RankedExample example) {
+        int longest = 0;
+        for (int[] seq : example.sequences()) {
+            longest = Math.max(longest, seq.length);
+        }
+        return longest;
+    }
 }

@@ -224,7 +224,10 @@ public final class DataParallelTrainer<E extends Serializable> {
         if (all.isEmpty()) {
             return new ShardResult(partition, null, 0, 0, MetricSums.NONE, 0, null);
         }
-        List<E> batch = EpochSampler.select(all, seed, partition, step, local);
+        List<E> batch = new ArrayList<>(EpochSampler.select(all, seed, partition, step, local));
+        if (micro < batch.size()) {
+            batch.sort(Comparator.comparingInt(obj::paddedLength));
+        }
         Gpt2Model m = ReplicaPool.borrow(spec);
         try {
             FloatBytes.assign(m.params().flat(), params);

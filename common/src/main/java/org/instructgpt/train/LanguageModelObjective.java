@@ -31,4 +31,9 @@ public final class LanguageModelObjective implements TrainingObjective<Tokenized
         Batches.TrainingBatch b = Batches.rightPadded(micro, padId);
         return new LossSum(LanguageModelLoss.loss(model, b.input(), b.targets(), 1.0), b.targets().weightSum());
     }
+
+    @Override
+    public int paddedLength(TokenizedExample example) {
+        return example.length();
+    }
 }

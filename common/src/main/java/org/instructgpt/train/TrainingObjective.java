@@ -18,6 +18,15 @@ public interface TrainingObjective<E> extends Serializable {
     /** Forward only (validation). */
     LossSum evaluate(Gpt2Model model, List<E> microBatch);
 
+    /**
+     * The length an example pads its micro-batch to (its longest sequence, in tokens), or 0 where all are alike. The
+     * trainer orders each step's examples by it before cutting them into micro-batches, so that examples of similar
+     * length share one and little of it is padding; the step's summed gradient does not depend on the cut.
+     */
+    default int paddedLength(E example) {
+        return 0;
+    }
+
     /** What the weight counts, for progress lines and metrics ("tokens" predicted; the reward model's "comparisons"). */
     default String unit() {
         return "tokens";

@@ -89,7 +89,9 @@ class DataParallelTrainerTest {
             for (int p = 0; p < 2; p++) {
                 worker.params().flat().assign(ref.params().flat());
                 worker.grads().zero();
-                List<TokenizedExample> share = EpochSampler.select(shards.get(p), 9, p, step, 4);
+                List<TokenizedExample> share = new ArrayList<>(EpochSampler.select(shards.get(p), 9, p, step, 4));
+                // The trainer cuts micro-batches from the step's examples ordered by length (less padding).
+                share.sort(java.util.Comparator.comparingInt(TokenizedExample::length));
                 for (int k = 0; k < 2; k++) {
                     weight += obj.accumulate(worker, share.subList(2 * k, 2 * k + 2), ForwardMode.train(0)).weight();
                 }
@@ -230,6 +232,11 @@ class DataParallelTrainerTest {
         @Override
         public LossSum evaluate(Gpt2Model model, List<TokenizedExample> micro) {
             return inner.evaluate(model, micro);
+        }
+
+        @Override
+        public int paddedLength(TokenizedExample example) {
+            return inner.paddedLength(example);
         }
     }
 
