@@ -17,7 +17,8 @@ class HeapGemmTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,1,1", "7,5,3", "8,32,16", "19,77,13", "64,96,40", "130,64,128", "9,33,600", "20,160,300"})
+    @CsvSource({"1,1,1", "7,5,3", "8,32,16", "19,77,13", "64,96,40", "130,64,128", "9,33,600", "20,160,300", "128,16,128",
+            "24,48,600", "13,20,300"})
     void matchesTheTripleLoop(int m, int n, int k) {
         SplittableRandom r = new SplittableRandom(m * 1000L + n * 10L + k);
         // a is stored transposed inside a wider buffer (leading dimension m + 3, offset 5), b with ldb n + 2 from 4.
