@@ -29,6 +29,8 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
                                  int samplesPerPrompt, int promptsPerBatch, int scoreBatch, int maxLength,
                                  GoldJudge judge, int klReference, long seed) implements Serializable {
 
+    private static final int LIKELIHOOD_BATCH = 8;
+
     /** A prompt to answer: its id, text and task family (or null). */
     public record Prompt(String id, String text, String task) implements Serializable {
     }
@@ -176,7 +178,9 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
     private double[] likelihoods(ModelCheckpoint.Loaded model, List<TextSampler.Answer> answers) {
         int pad = model.tokenizer().map(t -> t.padId() >= 0 ? t.padId() : t.eosId()).orElse(0);
         double[] out = new double[answers.size()];
-        int batch = Math.max(1, promptsPerBatch * samplesPerPrompt);
+        // A few sequences a pass: the array engine keeps every layer's activations of the largest pass it has made,
+        // per pooled model, and evaluation pools six of them on each executor thread.
+        int batch = LIKELIHOOD_BATCH;
         for (int from = 0; from < answers.size(); from += batch) {
             List<TokenizedExample> xs = new ArrayList<>();
             for (TextSampler.Answer a : answers.subList(from, Math.min(answers.size(), from + batch))) {

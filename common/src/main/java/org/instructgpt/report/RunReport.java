@@ -7,12 +7,14 @@ import com.typesafe.config.Config;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.Fs;
+import org.instructgpt.io.Provenance;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,11 +43,13 @@ public final class RunReport {
             metrics.set("eval", eval);
             metrics.set("stages", stages);
             metrics.put("seed", root.getLong("instructgpt.seed"));
+            metrics.set("provenance", provenance(eval));
             Fs.writeJson(new Path(staging, "metrics.json"), metrics);
             Map<String, String> charts = new LinkedHashMap<>();
             evalCharts(eval, staging, charts);
             stageCharts(root, staging, charts);
-            writeText(new Path(staging, "report.md"), RunReportText.markdown(eval, stages, root, charts));
+            writeText(new Path(staging, "report.md"), RunReportText.markdown(eval, stages, root, charts,
+                    metrics.get("provenance")));
         });
         return out;
     }
@@ -111,6 +115,28 @@ public final class RunReport {
                         new Path(dir, "ppo_reward.png")));
         chart(charts, "ppo_kl.png", "KL(policy || SFT) per PPO iteration",
                 ReportCharts.curves("KL(policy || SFT) per episode", "iteration", "nats", kl, new Path(dir, "ppo_kl.png")));
+    }
+
+    /**
+     * The report's own build and each evaluated checkpoint's provenance.json (how it was made: stage, code, inputs),
+     * null for a checkpoint without one (a Hugging Face directory).
+     */
+    private static ObjectNode provenance(JsonNode eval) {
+        ObjectNode out = JSON.createObjectNode();
+        out.set("report", Provenance.of("report").json());
+        ObjectNode checkpoints = out.putObject("checkpoints");
+        for (Iterator<Map.Entry<String, JsonNode>> it = eval.path("policies").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = it.next();
+            Path dir = new Path(p.getValue().asText());
+            try {
+                FileSystem fs = Fs.of(dir);
+                checkpoints.set(p.getKey(), fs.exists(new Path(dir, Provenance.FILE))
+                        ? Provenance.read(fs, dir).json() : null);
+            } catch (IOException | IllegalArgumentException e) {
+                checkpoints.putNull(p.getKey());
+            }
+        }
+        return out;
     }
 
     private static void chart(Map<String, String> charts, String file, String caption, boolean written) {

@@ -12,7 +12,7 @@ final class RunReportText {
     private RunReportText() {
     }
 
-    static String markdown(JsonNode eval, JsonNode stages, Config root, Map<String, String> charts) {
+    static String markdown(JsonNode eval, JsonNode stages, Config root, Map<String, String> charts, JsonNode provenance) {
         StringBuilder s = new StringBuilder();
         s.append("# Run report: ").append(root.getString("instructgpt.run-dir")).append("\n\n");
         s.append("Seed ").append(root.getLong("instructgpt.seed")).append("; ").append(eval.path("prompts").asInt())
@@ -31,6 +31,7 @@ final class RunReportText {
             s.append(String.format("| %s | %.0f | %s |%n", st.path("stage").asText(), st.path("seconds").asDouble(),
                     st.path("skipped").asBoolean() ? "skipped (complete)" : "ran"));
         }
+        provenance(s, provenance);
         s.append("\n## Configuration\n\n```hocon\n").append(root.getConfig("instructgpt").root().render(
                 ConfigRenderOptions.concise().setFormatted(true).setJson(false))).append("\n```\n");
         return s.toString();
@@ -78,7 +79,9 @@ final class RunReportText {
                 "PPO regresses on public NLP datasets; mixing in pre-training gradients (PPO-ptx) greatly reduces it",
                 "against SFT, held-out pre-training loss: PPO " + est(ln) + ", PPO-ptx " + est(lp)
                         + "; cloze accuracy: PPO " + est(cn) + ", PPO-ptx " + est(cp),
-                verdict(lp.path("high").asDouble(Double.NaN) < ln.path("low").asDouble(Double.NaN), !lp.isMissingNode()));
+                verdict(lp.path("high").asDouble(Double.NaN) < ln.path("low").asDouble(Double.NaN), !lp.isMissingNode())
+                        + " on held-out loss" + (cp.isMissingNode() ? "" : "; on cloze accuracy: " + verdict(
+                        cp.path("low").asDouble(Double.NaN) > cn.path("high").asDouble(Double.NaN), true)));
         JsonNode h = v.path("ppo-ptx").path("gold_held_out_families").path("difference");
         row(s, 7, "generalisation to held-out task families",
                 "follows instructions outside the fine-tuning distribution (code, other languages)",
@@ -144,6 +147,26 @@ final class RunReportText {
             return e.path("versus_baseline").path(small).path("gold_trained_families");
         }
         return e.path("also_compared").path(small + " vs " + big).path("gold_trained_families");
+    }
+
+    private static void provenance(StringBuilder s, JsonNode p) {
+        JsonNode code = p.path("report").path("code");
+        s.append("\n## Provenance\n\nThis report: version ").append(code.path("version").asText()).append(", commit `")
+                .append(code.path("git_commit").asText()).append("`, ").append(p.path("report").path("created").asText())
+                .append(".\n\n| policy | stage | made | commit | inputs |\n| --- | --- | --- | --- | --- |\n");
+        for (Iterator<Map.Entry<String, JsonNode>> it = p.path("checkpoints").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode x = e.getValue();
+            if (x == null || x.isNull()) {
+                s.append("| ").append(e.getKey()).append(" | - | - | - | no provenance.json |\n");
+                continue;
+            }
+            StringBuilder inputs = new StringBuilder();
+            x.path("inputs").fields().forEachRemaining(in -> inputs.append(inputs.length() == 0 ? "" : ", ")
+                    .append(in.getKey()).append(" `").append(in.getValue().asText()).append('`'));
+            s.append(String.format("| %s | %s | %s | `%.10s` | %s |%n", e.getKey(), x.path("stage").asText(),
+                    x.path("created").asText(), x.path("code").path("git_commit").asText(), inputs));
+        }
     }
 
     private static void samples(StringBuilder s, JsonNode e) {

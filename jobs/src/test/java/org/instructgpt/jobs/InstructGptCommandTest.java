@@ -143,7 +143,7 @@ class InstructGptCommandTest {
 
         String report = Files.readString(runs.resolve("report/report.md"));
         for (String part : List.of("The paper's findings", "| 4 | fewer hallucinations", "ppo-ptx-small against base (",
-                "cloze accuracy: PPO", "![", "Time by stage", "Configuration")) {
+                "cloze accuracy: PPO", "![", "Time by stage", "## Provenance", "Configuration")) {
             assertTrue(report.contains(part), part);
         }
         JsonNode metrics = new ObjectMapper().readTree(runs.resolve("report/metrics.json").toFile());
