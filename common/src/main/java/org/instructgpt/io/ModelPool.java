@@ -38,4 +38,9 @@ public final class ModelPool {
     public static void giveBack(String location, ModelCheckpoint.Loaded l) {
         FREE.computeIfAbsent(location, k -> new ConcurrentLinkedQueue<>()).add(l);
     }
+
+    /** Drops this JVM's idle checkpoints (a borrowed one is dropped when given back after). */
+    public static void clear() {
+        FREE.clear();
+    }
 }

@@ -37,8 +37,17 @@ public final class PipelineRun {
 
     private final java.util.Map<String, StageTime> before = new java.util.HashMap<>();
 
+    private final Runnable afterStage;
+
     /** Reads what an earlier run of this run directory recorded, so skipped stages keep their times. */
     public PipelineRun(String runDir) {
+        this(runDir, () -> {
+        });
+    }
+
+    /** As above; {@code afterStage} runs after each stage that ran (the pipeline frees the executors' pooled models). */
+    public PipelineRun(String runDir, Runnable afterStage) {
+        this.afterStage = afterStage;
         this.runDir = new Path(runDir);
         Path json = new Path(this.runDir, "pipeline.json");
         try {
@@ -86,6 +95,7 @@ public final class PipelineRun {
             double seconds = (System.nanoTime() - start) / 1e9;
             LOG.info("pipeline: {} done in {}", name, String.format("%.1f s", seconds));
             stages.add(new StageTime(name, output, false, seconds));
+            afterStage.run();
         }
         Fs.writeJson(new Path(runDir, "pipeline.json"), stages);
     }

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Model replicas kept per executor JVM, so a task swaps parameters into an existing model (and its ND4J buffers and
  * workspaces) instead of building one per step. Tasks running at once on one executor each borrow their own replica.
  */
-final class ReplicaPool {
+public final class ReplicaPool {
     private static final Map<ModelSpec, Queue<Gpt2Model>> FREE = new ConcurrentHashMap<>();
 
     private ReplicaPool() {
@@ -24,5 +24,10 @@ final class ReplicaPool {
 
     static void giveBack(ModelSpec spec, Gpt2Model m) {
         FREE.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>()).add(m);
+    }
+
+    /** Drops this JVM's idle replicas (their parameters and activation buffers), so a later stage has the memory. */
+    public static void clear() {
+        FREE.clear();
     }
 }

@@ -2,6 +2,7 @@ package org.instructgpt.jobs;
 
 import com.typesafe.config.Config;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.instructgpt.data.ChatTemplate;
 import org.instructgpt.data.DataRecord;
@@ -15,6 +16,7 @@ import org.instructgpt.io.Fs;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.sft.SftSelectionStage;
 import org.instructgpt.sft.SftStage;
+import org.instructgpt.spark.ExecutorPools;
 import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.pretrain.PretrainStage;
@@ -53,8 +55,10 @@ public final class PipelineCommand implements Callable<Integer> {
         config.overrides.add("instructgpt.train.resume=true");
         Config c = config.load();
         Config noPtx = c.getConfig("instructgpt.pipeline.ppo-no-ptx").atPath("instructgpt.ppo").withFallback(c);
-        PipelineRun run = new PipelineRun(c.getString("instructgpt.run-dir"));
         SparkSession spark = SparkSessions.open(c, "instructgpt-pipeline");
+        // Every stage loads its own models; those of the stages before it would only hold the executors' memory.
+        PipelineRun run = new PipelineRun(c.getString("instructgpt.run-dir"),
+                () -> ExecutorPools.clear(JavaSparkContext.fromSparkContext(spark.sparkContext())));
         try {
             run.stage("prepare", c.getString("instructgpt.world.output"), () -> WorldStage.run(spark, c));
             run.stage("pretrain", c.getString("instructgpt.pretrain.output"),
