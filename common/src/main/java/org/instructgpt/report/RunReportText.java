@@ -55,7 +55,9 @@ final class RunReportText {
         row(s, 3, "more truthful", "about twice as often truthful and informative as GPT-3 (TruthfulQA)",
                 "imitative falsehoods: SFT " + est(fs) + ", PPO-ptx " + est(fp) + "; TruthfulQA MC1: SFT " + est(ts)
                         + ", PPO-ptx " + est(tp),
-                verdict(fp.path("high").asDouble(Double.NaN) < fs.path("low").asDouble(Double.NaN), !fp.isMissingNode()));
+                verdict(fp.path("high").asDouble(Double.NaN) < fs.path("low").asDouble(Double.NaN), !fp.isMissingNode())
+                        + " on the world's falsehood questions" + (tp.isMissingNode() ? "" : "; on TruthfulQA MC1: "
+                        + verdict(tp.path("low").asDouble(Double.NaN) > ts.path("high").asDouble(Double.NaN), true)));
         JsonNode hs = f.path("sft").path("hallucination_rate");
         JsonNode hp = f.path("ppo-ptx").path("hallucination_rate");
         row(s, 4, "fewer hallucinations on closed-domain tasks", "21% against GPT-3's 41%",
