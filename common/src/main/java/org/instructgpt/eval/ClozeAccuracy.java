@@ -3,13 +3,11 @@ package org.instructgpt.eval;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.spark.api.java.JavaRDD;
 import org.instructgpt.data.DataRecord;
-import org.instructgpt.generate.GenerationResult;
-import org.instructgpt.generate.Generator;
 import org.instructgpt.generate.SamplingConfig;
+import org.instructgpt.generate.TextSampler;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.ModelPool;
 import org.instructgpt.stats.Estimate;
-import org.instructgpt.stats.Intervals;
 import org.instructgpt.tokenizer.Tokenizer;
 
 import java.io.Serializable;
@@ -67,21 +65,15 @@ public final class ClozeAccuracy {
                                               String baseline, long seed) {
         List<String> names = new ArrayList<>(models.keySet());
         List<String> paths = names.stream().map(models::get).toList();
-        int b = names.indexOf(baseline);
-        if (b < 0) {
-            throw new IllegalArgumentException("the baseline '" + baseline + "' is not one of the models " + names);
-        }
+        int b = DocumentRatios.baselineIndex(names, baseline);
         List<DocumentHits> docs = documents.mapPartitions(it -> score(it, paths))
                 .filter(d -> d.words() > 0).collect();
         double[] words = docs.stream().mapToDouble(DocumentHits::words).toArray();
         long total = Math.round(Arrays.stream(words).sum());
+        Estimate[][] e = DocumentRatios.of(docs.stream().map(DocumentHits::hits).toList(), words, names.size(), b, seed);
         Map<String, Result> out = new LinkedHashMap<>();
         for (int m = 0; m < names.size(); m++) {
-            int mm = m;
-            double[] hits = docs.stream().mapToDouble(d -> d.hits()[mm]).toArray();
-            double[] diff = docs.stream().mapToDouble(d -> d.hits()[mm] - d.hits()[b]).toArray();
-            out.put(names.get(m), new Result(Intervals.clusteredRatio(hits, words, seed + 2L * m),
-                    m == b ? null : Intervals.clusteredRatio(diff, words, seed + 2L * m + 1), total));
+            out.put(names.get(m), new Result(e[m][0], e[m][1], total));
         }
         return out;
     }
@@ -115,26 +107,19 @@ public final class ClozeAccuracy {
 
     /** Whether the model's greedy continuation of each item's context begins with exactly the item's word. */
     static boolean[] completes(ModelCheckpoint.Loaded model, String what, List<Item> items) {
-        Tokenizer tok = model.tokenizer().orElseThrow(() -> new IllegalArgumentException(
-                "cloze: " + what + " has no tokenizer"));
-        int eos = tok.eosId() >= 0 ? tok.eosId() : model.model().config().eosTokenId;
-        Generator g = new Generator(model.model(), eos, tok.padId() >= 0 ? tok.padId() : eos);
-        int positions = model.model().config().nPositions;
+        TextSampler sampler = new TextSampler(model, "cloze: " + what);
+        Tokenizer tok = model.tokenizer().orElseThrow();
         boolean[] out = new boolean[items.size()];
         for (int from = 0; from < items.size(); from += BATCH) {
             List<Item> batch = items.subList(from, Math.min(items.size(), from + BATCH));
             int[][] words = batch.stream().map(x -> tok.encode(x.word())).toArray(int[][]::new);
             int longest = Arrays.stream(words).mapToInt(w -> w.length).max().orElse(1);
-            int[][] prompts = new int[batch.size()][];
-            for (int i = 0; i < prompts.length; i++) {
-                int[] c = tok.encode(batch.get(i).context());
-                prompts[i] = Arrays.copyOfRange(c, Math.max(0, c.length - (positions - longest)), c.length);
-            }
-            GenerationResult r = g.generate(prompts, new long[prompts.length], SamplingConfig.greedy(longest));
-            for (int i = 0; i < prompts.length; i++) {
-                int[] got = r.responseTokens(i);
-                out[from + i] = got.length >= words[i].length
-                        && Arrays.equals(Arrays.copyOf(got, words[i].length), words[i]);
+            // The sampler cuts each context from the left to leave the longest word room.
+            List<TextSampler.Answer> got = sampler.answers(batch.stream().map(Item::context).toList(),
+                    new long[batch.size()], SamplingConfig.greedy(longest));
+            for (int i = 0; i < batch.size(); i++) {
+                int[] g = got.get(i).responseIds();
+                out[from + i] = g.length >= words[i].length && Arrays.equals(Arrays.copyOf(g, words[i].length), words[i]);
             }
         }
         return out;

@@ -257,9 +257,9 @@ public final class EvalStage {
                                      int partitions, long seed, Map<String, HeldOutLoss.Result> tax,
                                      Map<String, ClozeAccuracy.Result> cloze) {
         DatasetReader.Checked in = DatasetReader.read(spark, DatasetKind.PRETRAIN, c.getString("pretrain"));
+        JavaRDD<DataRecord> heldOut = in.valid().filter(d -> SplitAssigner.VALIDATION.equals(d.split()))
+                .repartition(partitions).cache();
         try {
-            JavaRDD<DataRecord> heldOut = in.valid().filter(d -> SplitAssigner.VALIDATION.equals(d.split()))
-                    .repartition(partitions).cache();
             tax.putAll(HeldOutLoss.measure(heldOut, policies, baseline, 8, seed));
             tax.forEach((name, x) -> LOG.info("eval: {} held-out pre-training loss {} (against {}: {})", name, x.loss(),
                     baseline, x.difference() == null ? "-" : x.difference()));
@@ -268,8 +268,8 @@ public final class EvalStage {
                 cloze.forEach((name, x) -> LOG.info("eval: {} cloze accuracy {} on {} words (against {}: {})", name,
                         x.accuracy(), x.words(), baseline, x.difference() == null ? "-" : x.difference()));
             }
-            heldOut.unpersist();
         } finally {
+            heldOut.unpersist();
             in.release();
         }
     }

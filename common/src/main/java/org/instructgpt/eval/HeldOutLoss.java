@@ -8,7 +8,6 @@ import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.ModelPool;
 import org.instructgpt.stats.Estimate;
-import org.instructgpt.stats.Intervals;
 import org.instructgpt.train.LanguageModelObjective;
 import org.instructgpt.train.TrainingObjective;
 
@@ -46,19 +45,13 @@ public final class HeldOutLoss {
                                               int microBatch, long seed) {
         List<String> names = new ArrayList<>(models.keySet());
         List<String> paths = names.stream().map(models::get).toList();
-        int b = names.indexOf(baseline);
-        if (b < 0) {
-            throw new IllegalArgumentException("the baseline '" + baseline + "' is not one of the models " + names);
-        }
+        int b = DocumentRatios.baselineIndex(names, baseline);
         List<DocumentLoss> docs = documents.mapPartitions(it -> score(it, paths, microBatch)).collect();
-        double[] tokens = docs.stream().mapToDouble(DocumentLoss::tokens).toArray();
+        Estimate[][] e = DocumentRatios.of(docs.stream().map(DocumentLoss::loss).toList(),
+                docs.stream().mapToDouble(DocumentLoss::tokens).toArray(), names.size(), b, seed);
         Map<String, Result> out = new LinkedHashMap<>();
         for (int m = 0; m < names.size(); m++) {
-            int mm = m;
-            double[] loss = docs.stream().mapToDouble(d -> d.loss()[mm]).toArray();
-            double[] diff = docs.stream().mapToDouble(d -> d.loss()[mm] - d.loss()[b]).toArray();
-            out.put(names.get(m), new Result(Intervals.clusteredRatio(loss, tokens, seed + 2L * m),
-                    m == b ? null : Intervals.clusteredRatio(diff, tokens, seed + 2L * m + 1)));
+            out.put(names.get(m), new Result(e[m][0], e[m][1]));
         }
         return out;
     }

@@ -1,11 +1,13 @@
 package org.instructgpt.eval;
 
+import org.instructgpt.data.ExampleEncoder;
 import org.instructgpt.data.TokenizedExample;
 import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.generate.TextSampler;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.ModelPool;
 import org.instructgpt.rm.RewardScorer;
+import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.util.Seeds;
 import org.instructgpt.world.GoldJudge;
 
@@ -176,27 +178,22 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
 
     /** Each answer's log-likelihood (EOS included where it ended with one) after its prompt under a model. */
     private double[] likelihoods(ModelCheckpoint.Loaded model, List<TextSampler.Answer> answers) {
-        int pad = model.tokenizer().map(t -> t.padId() >= 0 ? t.padId() : t.eosId()).orElse(0);
+        Tokenizer tok = model.tokenizer().orElseThrow(() -> new IllegalArgumentException(
+                "eval: the KL reference has no tokenizer to encode the answers with"));
+        int pad = tok.padId() >= 0 ? tok.padId() : tok.eosId();
+        // Prompts were cut to leave the answer room in the policy's context; a reference with a shorter one cuts more.
+        ExampleEncoder enc = new ExampleEncoder(tok, model.model().config().nPositions);
         double[] out = new double[answers.size()];
         // A few sequences a pass: the array engine keeps every layer's activations of the largest pass it has made,
         // per pooled model, and evaluation pools six of them on each executor thread.
-        int batch = LIKELIHOOD_BATCH;
-        for (int from = 0; from < answers.size(); from += batch) {
+        for (int from = 0; from < answers.size(); from += LIKELIHOOD_BATCH) {
             List<TokenizedExample> xs = new ArrayList<>();
-            for (TextSampler.Answer a : answers.subList(from, Math.min(answers.size(), from + batch))) {
-                xs.add(join(a.promptIds(), a.responseIds()));
+            for (TextSampler.Answer a : answers.subList(from, Math.min(answers.size(), from + LIKELIHOOD_BATCH))) {
+                xs.add(enc.join(a.promptIds(), a.responseIds()));
             }
             double[] s = CompletionLikelihood.sums(model.model(), xs, pad);
             System.arraycopy(s, 0, out, from, s.length);
         }
         return out;
-    }
-
-    private static TokenizedExample join(int[] prompt, int[] response) {
-        int[] ids = java.util.Arrays.copyOf(prompt, prompt.length + response.length);
-        System.arraycopy(response, 0, ids, prompt.length, response.length);
-        float[] mask = new float[ids.length];
-        java.util.Arrays.fill(mask, prompt.length, ids.length, 1f);
-        return new TokenizedExample(ids, mask, false);
     }
 }

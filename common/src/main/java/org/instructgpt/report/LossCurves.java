@@ -14,27 +14,46 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.List;
 
-/** Draws the training and validation loss of a run's metrics as a PNG. */
+/** Draws metrics.jsonl records as curves against their step (training and validation loss, PPO's reward and KL). */
 public final class LossCurves {
     private LossCurves() {
     }
 
+    /** One curve: records of one kind, one field against the step, under a label. */
+    public record Curve(String label, List<ObjectNode> records, String kind, String field) {
+        static Curve of(List<ObjectNode> records, String kind, String field) {
+            return new Curve(kind + " " + field, records, kind, field);
+        }
+    }
+
     public static void write(List<ObjectNode> records, String title, Path png) {
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("step").yAxisTitle("loss").build();
-        addSeries(chart, records, "train", "loss");
-        addSeries(chart, records, "validation", "loss");
-        save(chart, png);
+        curves(title, "step", "loss", List.of(Curve.of(records, "train", "loss"),
+                Curve.of(records, "validation", "loss")), png);
     }
 
     /** Named fields of the records of one kind against their step, one chart (PPO's reward, KL and losses). */
     public static void write(List<ObjectNode> records, String kind, List<String> fields, String title, String yAxis,
                              Path png) {
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("iteration").yAxisTitle(yAxis)
+        curves(title, "iteration", yAxis, fields.stream().map(f -> Curve.of(records, kind, f)).toList(), png);
+    }
+
+    /** Curves on one chart, written unless none has a point; returns whether it was written. */
+    public static boolean curves(String title, String xAxis, String yAxis, List<Curve> curves, Path png) {
+        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle(xAxis).yAxisTitle(yAxis)
                 .build();
-        for (String f : fields) {
-            addSeries(chart, records, kind, f);
+        for (Curve c : curves) {
+            List<ObjectNode> points = c.records().stream()
+                    .filter(n -> c.kind().equals(n.path("kind").asText()) && n.path(c.field()).isNumber()).toList();
+            if (!points.isEmpty()) {
+                chart.addSeries(c.label(), points.stream().mapToDouble(n -> n.get("step").asDouble()).toArray(),
+                        points.stream().mapToDouble(n -> n.get(c.field()).asDouble()).toArray());
+            }
+        }
+        if (chart.getSeriesMap().isEmpty()) {
+            return false;
         }
         save(chart, png);
+        return true;
     }
 
     /** Any chart as a PNG on any Hadoop path (XChart writes local files only, so through a local temporary file). */
@@ -46,16 +65,6 @@ public final class LossCurves {
             fs.copyFromLocalFile(true, true, new Path(tmp.toURI()), png);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + png + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void addSeries(XYChart chart, List<ObjectNode> records, String kind, String field) {
-        double[] x = records.stream().filter(n -> kind.equals(n.path("kind").asText()) && n.has(field))
-                .mapToDouble(n -> n.get("step").asDouble()).toArray();
-        double[] y = records.stream().filter(n -> kind.equals(n.path("kind").asText()) && n.has(field))
-                .mapToDouble(n -> n.get(field).asDouble()).toArray();
-        if (x.length > 0) {
-            chart.addSeries(kind + " " + field, x, y);
         }
     }
 }

@@ -6,8 +6,6 @@ import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.Fs;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,16 +16,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The report's PNGs: bars of a figure per policy with their 95% intervals as error bars (from eval.json), and curves
- * of several stages' metrics.jsonl on one chart (losses per stage, reward and KL per PPO iteration). A chart with
- * nothing to draw is not written.
+ * The report's PNGs beside {@link LossCurves}: bars of a figure per policy with their 95% intervals as error bars (from
+ * eval.json), and the stages' metrics.jsonl to draw curves from. A chart with nothing to draw is not written.
  */
 final class ReportCharts {
     private ReportCharts() {
-    }
-
-    /** One curve: a stage's records of one kind, one field against the step, under a label. */
-    record Curve(String label, List<ObjectNode> records, String kind, String field) {
     }
 
     /** The records of a stage's metrics.jsonl, empty when the stage wrote none. */
@@ -38,25 +31,6 @@ final class ReportCharts {
         } catch (IOException e) {
             throw new UncheckedIOException("report: cannot read " + p + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Curves on one chart; returns whether it had any points (and was written). */
-    static boolean curves(String title, String xAxis, String yAxis, List<Curve> curves, Path png) {
-        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle(xAxis).yAxisTitle(yAxis)
-                .build();
-        for (Curve c : curves) {
-            List<ObjectNode> points = c.records().stream()
-                    .filter(n -> c.kind().equals(n.path("kind").asText()) && n.path(c.field()).isNumber()).toList();
-            if (!points.isEmpty()) {
-                chart.addSeries(c.label(), points.stream().mapToDouble(n -> n.get("step").asDouble()).toArray(),
-                        points.stream().mapToDouble(n -> n.get(c.field()).asDouble()).toArray());
-            }
-        }
-        if (chart.getSeriesMap().isEmpty()) {
-            return false;
-        }
-        LossCurves.save(chart, png);
-        return true;
     }
 
     /** One bar per policy of {@code byPolicy} with a measured estimate, its 95% interval as the error bar. */

@@ -82,18 +82,18 @@ public final class RunReport {
             small.put("ppo", sm.getString("ppo.output"));
         }
         for (String stage : List.of("pretrain", "sft", "rm")) {
-            List<ReportCharts.Curve> curves = new ArrayList<>();
+            List<LossCurves.Curve> curves = new ArrayList<>();
             List<ObjectNode> main = ReportCharts.metrics(root.getString("instructgpt." + stage + ".output"));
-            curves.add(new ReportCharts.Curve("train", main, "train", "loss"));
-            curves.add(new ReportCharts.Curve("validation", main, "validation", "loss"));
+            curves.add(new LossCurves.Curve("train", main, "train", "loss"));
+            curves.add(new LossCurves.Curve("validation", main, "validation", "loss"));
             if (small.containsKey(stage)) {
                 List<ObjectNode> sm = ReportCharts.metrics(small.get(stage));
-                curves.add(new ReportCharts.Curve("small model, train", sm, "train", "loss"));
-                curves.add(new ReportCharts.Curve("small model, validation", sm, "validation", "loss"));
+                curves.add(new LossCurves.Curve("small model, train", sm, "train", "loss"));
+                curves.add(new LossCurves.Curve("small model, validation", sm, "validation", "loss"));
             }
             String png = "loss_" + stage + ".png";
             chart(charts, png, stage + " loss by step",
-                    ReportCharts.curves(stage + " loss", "step", "loss", curves, new Path(dir, png)));
+                    LossCurves.curves(stage + " loss", "step", "loss", curves, new Path(dir, png)));
         }
         Map<String, List<ObjectNode>> ppo = new LinkedHashMap<>();
         ppo.put("ppo-ptx", ReportCharts.metrics(root.getString("instructgpt.ppo.output")));
@@ -103,18 +103,18 @@ public final class RunReport {
         if (small.containsKey("ppo")) {
             ppo.put("ppo-ptx, small model", ReportCharts.metrics(small.get("ppo")));
         }
-        List<ReportCharts.Curve> reward = new ArrayList<>();
-        List<ReportCharts.Curve> kl = new ArrayList<>();
+        List<LossCurves.Curve> reward = new ArrayList<>();
+        List<LossCurves.Curve> kl = new ArrayList<>();
         ppo.forEach((name, records) -> {
-            reward.add(new ReportCharts.Curve(name + ", reward model", records, "ppo", "objective/scores"));
-            reward.add(new ReportCharts.Curve(name + ", gold", records, "ppo", "objective/gold"));
-            kl.add(new ReportCharts.Curve(name, records, "ppo", "objective/kl"));
+            reward.add(new LossCurves.Curve(name + ", reward model", records, "ppo", "objective/scores"));
+            reward.add(new LossCurves.Curve(name + ", gold", records, "ppo", "objective/gold"));
+            kl.add(new LossCurves.Curve(name, records, "ppo", "objective/kl"));
         });
         chart(charts, "ppo_reward.png", "Reward per PPO iteration (the reward model's score and the gold judge's)",
-                ReportCharts.curves("Reward per PPO iteration", "iteration", "mean score per episode", reward,
+                LossCurves.curves("Reward per PPO iteration", "iteration", "mean score per episode", reward,
                         new Path(dir, "ppo_reward.png")));
         chart(charts, "ppo_kl.png", "KL(policy || SFT) per PPO iteration",
-                ReportCharts.curves("KL(policy || SFT) per episode", "iteration", "nats", kl, new Path(dir, "ppo_kl.png")));
+                LossCurves.curves("KL(policy || SFT) per episode", "iteration", "nats", kl, new Path(dir, "ppo_kl.png")));
     }
 
     /**

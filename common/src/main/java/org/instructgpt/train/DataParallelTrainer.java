@@ -43,6 +43,10 @@ public final class DataParallelTrainer<E extends Serializable> {
         public double overheadShare() {
             return seconds <= 0 ? 0 : Math.max(0, seconds - computeSeconds) / seconds;
         }
+
+        StepResult withSeconds(double wall) {
+            return new StepResult(step, loss, weight, gradNorm, learningRate, wall, computeSeconds, metrics);
+        }
     }
 
     public DataParallelTrainer(JavaSparkContext sc, ShardedData<E> data, TrainingObjective<E> objective, Gpt2Model model,
@@ -158,22 +162,15 @@ public final class DataParallelTrainer<E extends Serializable> {
         } finally {
             params.forEach(Broadcast::destroy);
         }
-        double[] compute = new double[n];
-        for (int t = 0; t < n; t++) {
-            compute[t] = results.get(t).stream().mapToDouble(ShardResult::seconds).max().orElse(0);
-        }
         List<StepResult> out = new ArrayList<>(n);
+        double computeSum = 0;
         for (int t = 0; t < n; t++) {
-            out.add(trainers.get(t).apply(results.get(t), compute[t]));
+            double compute = results.get(t).stream().mapToDouble(ShardResult::seconds).max().orElse(0);
+            computeSum += compute;
+            out.add(trainers.get(t).apply(results.get(t), compute));
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        double overheadEach = Math.max(0, elapsed - java.util.Arrays.stream(compute).sum()) / n;
-        List<StepResult> timed = new ArrayList<>(n);
-        for (StepResult r : out) {
-            timed.add(new StepResult(r.step(), r.loss(), r.weight(), r.gradNorm(), r.learningRate(),
-                    r.computeSeconds() + overheadEach, r.computeSeconds(), r.metrics()));
-        }
-        return timed;
+        double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - computeSum) / n;
+        return out.stream().map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
     }
 
     /** What a partition needs to compute one trainer's share of a step. */

@@ -39,8 +39,9 @@ import java.util.concurrent.Callable;
 /**
  * The main job on the embedded world, into one run directory: prepare, pretrain, sft, label (the SFT and pretrained
  * policies' samples ranked by the world's labelers), rm, select-sft (the epoch the RM prefers), PPO-ptx, PPO without
- * ptx, a small model's pretrain, sft and PPO-ptx (against the same reward model), eval, report (report/report.md); then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose
- * output is complete is skipped, and a stage that was interrupted resumes, so rerunning continues a killed run.
+ * ptx, a small model's pretrain, sft and PPO-ptx (against the same reward model), eval, report (report/report.md);
+ * then a few answers of the selected SFT model to held-out prompts with their gold scores. A stage whose output is
+ * complete is skipped, and a stage that was interrupted resumes, so rerunning continues a killed run.
  */
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = "Run the pipeline on the embedded world into instructgpt.run-dir: prepare -> pretrain -> sft -> label"
@@ -54,7 +55,7 @@ public final class PipelineCommand implements Callable<Integer> {
         // Stages that train continue from their newest valid checkpoint: a killed run goes on where it stopped.
         config.overrides.add("instructgpt.train.resume=true");
         Config c = config.load();
-        Config noPtx = c.getConfig("instructgpt.pipeline.ppo-no-ptx").atPath("instructgpt.ppo").withFallback(c);
+        Config noPtx = over(c, "ppo-no-ptx", "ppo");
         SparkSession spark = SparkSessions.open(c, "instructgpt-pipeline");
         // Every stage loads its own models; those of the stages before it would only hold the executors' memory.
         PipelineRun run = new PipelineRun(c.getString("instructgpt.run-dir"),
@@ -78,17 +79,16 @@ public final class PipelineCommand implements Callable<Integer> {
                     () -> PpoCommand.report(PpoStage.run(spark, c), c.getString("instructgpt.ppo.output")));
             run.stage("ppo", noPtx.getString("instructgpt.ppo.output"),
                     () -> PpoCommand.report(PpoStage.run(spark, noPtx), noPtx.getString("instructgpt.ppo.output")));
-            Config small = c.getConfig("instructgpt.pipeline.small");
-            Config smallPretrain = small.getConfig("pretrain").atPath("instructgpt.pretrain").withFallback(c);
-            Config smallSft = small.getConfig("sft").atPath("instructgpt.sft").withFallback(c);
-            Config smallPpo = small.getConfig("ppo").atPath("instructgpt.ppo").withFallback(c);
+            Config smallPretrain = over(c, "small.pretrain", "pretrain");
+            Config smallSft = over(c, "small.sft", "sft");
+            Config smallPpo = over(c, "small.ppo", "ppo");
             run.stage("small-pretrain", smallPretrain.getString("instructgpt.pretrain.output"),
                     () -> TrainingCommands.report("pretrain (small)", PretrainStage.run(spark, smallPretrain)));
             run.stage("small-sft", smallSft.getString("instructgpt.sft.output"),
                     () -> TrainingCommands.report("sft (small)", SftStage.run(spark, smallSft)));
             run.stage("small-ppo-ptx", smallPpo.getString("instructgpt.ppo.output"),
                     () -> PpoCommand.report(PpoStage.run(spark, smallPpo), smallPpo.getString("instructgpt.ppo.output")));
-            Config eval = c.getConfig("instructgpt.pipeline.eval").atPath("instructgpt.eval").withFallback(c);
+            Config eval = over(c, "eval", "eval");
             run.stage("eval", c.getString("instructgpt.eval.output"), () -> EvalCommand.report(EvalStage.run(spark, eval)));
             run.stage("report", new org.apache.hadoop.fs.Path(c.getString("instructgpt.run-dir"), "report").toString(),
                     () -> System.err.println("report: " + RunReport.write(c) + "/report.md"));
@@ -97,6 +97,11 @@ public final class PipelineCommand implements Callable<Integer> {
         } finally {
             spark.stop();
         }
+    }
+
+    /** The pipeline's settings {@code instructgpt.pipeline.<from>} over {@code instructgpt.<stage>}. */
+    private static Config over(Config c, String from, String stage) {
+        return c.getConfig("instructgpt.pipeline." + from).atPath("instructgpt." + stage).withFallback(c);
     }
 
     /** Greedy answers of the selected SFT model to the first evaluation prompts, judged by the world's gold judge. */
