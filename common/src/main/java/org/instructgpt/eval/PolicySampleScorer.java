@@ -180,7 +180,7 @@ public record PolicySampleScorer(List<String> candidates, String rewardModel, Sa
     private double[] likelihoods(ModelCheckpoint.Loaded model, List<TextSampler.Answer> answers) {
         Tokenizer tok = model.tokenizer().orElseThrow(() -> new IllegalArgumentException(
                 "eval: the KL reference has no tokenizer to encode the answers with"));
-        int pad = tok.padId() >= 0 ? tok.padId() : tok.eosId();
+        int pad = tok.fillId();
         // Prompts were cut to leave the answer room in the policy's context; a reference with a shorter one cuts more.
         ExampleEncoder enc = new ExampleEncoder(tok, model.model().config().nPositions);
         double[] out = new double[answers.size()];

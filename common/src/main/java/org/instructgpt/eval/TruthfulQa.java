@@ -143,7 +143,7 @@ public final class TruthfulQa {
                 Tokenizer tok = model.tokenizer().orElseThrow(() -> new IllegalArgumentException(
                         "truthfulqa: " + path + " has no tokenizer"));
                 ExampleEncoder enc = new ExampleEncoder(tok, model.model().config().nPositions);
-                int pad = tok.padId() >= 0 ? tok.padId() : tok.eosId();
+                int pad = tok.fillId();
                 for (int q = 0; q < qs.size(); q++) {
                     Question x = qs.get(q);
                     int[] prompt = tok.encode(template.prompt(List.of(new ChatTemplate.Message("user", x.question()))));

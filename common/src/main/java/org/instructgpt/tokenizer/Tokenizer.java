@@ -19,6 +19,11 @@ public interface Tokenizer extends AutoCloseable {
     /** -1 where the tokenizer has none; callers then pad with EOS and rely on the attention mask. */
     int padId();
 
+    /** The id that fills a batch's padding: PAD, or EOS where there is none (GPT-2); the attention mask hides it. */
+    default int fillId() {
+        return padId() >= 0 ? padId() : eosId();
+    }
+
     /** The files that recreate this tokenizer, by file name, to store in a checkpoint directory. */
     Map<String, byte[]> files();
 

@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 /** {@code instructgpt eval}: policies against a baseline on held-out prompts (gold, reward model) and held-out text. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Compare policies with a baseline on held-out prompts (same seeds), judged by the embedded world's "
-                + "gold judge and/or a reward model, and their loss on held-out pre-training text; eval.json with 95% intervals. Settings: instructgpt.eval.*")
+                + "gold judge and/or a reward model, and their loss on held-out pre-training text; eval.json with 95%% intervals. Settings: instructgpt.eval.*")
 final class EvalCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;

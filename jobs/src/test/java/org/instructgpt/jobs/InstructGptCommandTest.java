@@ -28,6 +28,25 @@ class InstructGptCommandTest {
         assertTrue(out.toString().contains("generate") && out.toString().contains("bench"), out.toString());
     }
 
+    /** A description picocli cannot format (a bare '%') makes it print a warning before the help. */
+    @Test
+    void everyDescriptionFormatsWithoutAWarning() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.err;
+        System.setErr(new java.io.PrintStream(err, true));
+        try {
+            CommandLine cl = InstructGpt.commandLine();
+            cl.setOut(new PrintWriter(new StringWriter()));
+            assertEquals(0, cl.execute("--help"));
+            for (String sub : cl.getSubcommands().keySet()) {
+                assertEquals(0, cl.execute(sub, "--help"), sub);
+            }
+        } finally {
+            System.setErr(old);
+        }
+        assertTrue(!err.toString().contains("picocli WARN"), err.toString());
+    }
+
     @Test
     void generateWritesOneJsonLinePerPromptFromTheEmbeddedModel() throws Exception {
         Path output = tmp.resolve("gen.jsonl");

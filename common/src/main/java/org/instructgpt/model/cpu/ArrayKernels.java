@@ -16,7 +16,21 @@ final class ArrayKernels {
     private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
     private static final float GELU_A = 0.044715f;
 
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private ArrayKernels() {
+    }
+
+    /** A per-thread buffer for intermediate values (replicas run on their own threads), grown on demand. */
+    private static final class Scratch {
+        private float[] buf = new float[0];
+
+        float[] take(int n) {
+            if (buf.length < n) {
+                buf = new float[n];
+            }
+            return buf;
+        }
     }
 
     /**
@@ -44,13 +58,15 @@ final class ArrayKernels {
 
     /** dp[at ..] = probs (dp - sum(dp probs)) scale over len elements: the softmax's backward, in place. */
     static void softmaxBackward(float[] probs, int pa, float[] dp, int at, int len, float scale) {
+        float[] lanes = new float[L];
         int up = F.loopBound(len);
         FloatVector acc = FloatVector.zero(F);
         int k = 0;
         for (; k < up; k += L) {
             acc = FloatVector.fromArray(F, dp, at + k).fma(FloatVector.fromArray(F, probs, pa + k), acc);
         }
-        float dot = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float dot = VectorMath.sumInOrder(lanes);
         for (; k < len; k++) {
             dot = Math.fma(dp[at + k], probs[pa + k], dot);
         }
@@ -65,33 +81,23 @@ final class ArrayKernels {
 
     /** In place exp(a - max) over a[at .. at+len) (0 where a is -inf); returns the sum, in lane order, then the tail. */
     static float expShifted(float[] a, int at, int len, float max) {
-        int i = 0;
-        FloatVector acc = FloatVector.zero(F);
-        for (int up = F.loopBound(len); i < up; i += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, a, at + i).sub(max));
-            e.intoArray(a, at + i);
-            acc = acc.add(e);
-        }
-        float sum = VectorMath.sum(acc);
-        for (; i < len; i++) {
-            a[at + i] = VectorMath.exp(a[at + i] - max);
-            sum += a[at + i];
-        }
-        return sum;
+        return VectorMath.exp(a, at, max, a, at, len);
     }
 
     /** Sum of exp(a - max) (a - max) over a[at .. at+len), without writing: the entropy's numerator. */
     static float expShiftedDot(float[] a, int at, int len, float max) {
+        float[] lanes = new float[L];
+        float[] e = SCRATCH.get().take(len);
+        VectorMath.exp(a, at, max, e, 0, len);
         int i = 0;
         FloatVector acc = FloatVector.zero(F);
         for (int up = F.loopBound(len); i < up; i += L) {
-            FloatVector z = FloatVector.fromArray(F, a, at + i).sub(max);
-            acc = VectorMath.exp(z).fma(z, acc);
+            acc = FloatVector.fromArray(F, e, i).fma(FloatVector.fromArray(F, a, at + i).sub(max), acc);
         }
-        float sum = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float sum = VectorMath.sumInOrder(lanes);
         for (; i < len; i++) {
-            float z = a[at + i] - max;
-            sum = Math.fma(VectorMath.exp(z), z, sum);
+            sum = Math.fma(e[i], a[at + i] - max, sum);
         }
         return sum;
     }
@@ -112,12 +118,14 @@ final class ArrayKernels {
 
     /** The dot product of a[aAt ..] and b[bAt ..] over n elements, in lane order then the tail. */
     static float dot(float[] a, int aAt, float[] b, int bAt, int n) {
+        float[] lanes = new float[L];
         int i = 0;
         FloatVector acc = FloatVector.zero(F);
         for (int up = F.loopBound(n); i < up; i += L) {
             acc = FloatVector.fromArray(F, a, aAt + i).fma(FloatVector.fromArray(F, b, bAt + i), acc);
         }
-        float s = VectorMath.sum(acc);
+        acc.intoArray(lanes, 0);
+        float s = VectorMath.sumInOrder(lanes);
         for (; i < n; i++) {
             s = Math.fma(a[aAt + i], b[bAt + i], s);
         }
@@ -141,6 +149,7 @@ final class ArrayKernels {
      */
     static void layerNorm(float[] x, int n, int c, float[] gamma, int gammaAt, float[] beta, int betaAt, float eps,
                           float[] xhat, float[] rstd, float[] y) {
+        float[] lanes = new float[L];
         int up = F.loopBound(c);
         for (int r = 0; r < n; r++) {
             int at = r * c;
@@ -149,7 +158,8 @@ final class ArrayKernels {
             for (; e < up; e += L) {
                 acc = acc.add(FloatVector.fromArray(F, x, at + e));
             }
-            float sum = VectorMath.sum(acc);
+            acc.intoArray(lanes, 0);
+            float sum = VectorMath.sumInOrder(lanes);
             for (; e < c; e++) {
                 sum += x[at + e];
             }
@@ -159,7 +169,8 @@ final class ArrayKernels {
                 FloatVector u = FloatVector.fromArray(F, x, at + e).sub(mean);
                 acc = u.fma(u, acc);
             }
-            float var = VectorMath.sum(acc);
+            acc.intoArray(lanes, 0);
+            float var = VectorMath.sumInOrder(lanes);
             for (; e < c; e++) {
                 float u = x[at + e] - mean;
                 var = Math.fma(u, u, var);
@@ -192,6 +203,7 @@ final class ArrayKernels {
      */
     static void layerNormBackward(float[] dy, float[] xhat, float[] rstd, int n, int c, float[] gamma, int gammaAt,
                                   float[] grads, int dGammaAt, int dBetaAt, float[] dx) {
+        float[] lanes = new float[L];
         int up = F.loopBound(c);
         for (int r = 0; r < n; r++) {
             int at = r * c;
@@ -207,8 +219,10 @@ final class ArrayKernels {
                 dyv.fma(xh, FloatVector.fromArray(F, grads, dGammaAt + e)).intoArray(grads, dGammaAt + e);
                 dyv.add(FloatVector.fromArray(F, grads, dBetaAt + e)).intoArray(grads, dBetaAt + e);
             }
-            float sum1 = VectorMath.sum(s1);
-            float sum2 = VectorMath.sum(s2);
+            s1.intoArray(lanes, 0);
+            float sum1 = VectorMath.sumInOrder(lanes);
+            s2.intoArray(lanes, 0);
+            float sum2 = VectorMath.sumInOrder(lanes);
             for (; e < c; e++) {
                 float dxh = dy[at + e] * gamma[gammaAt + e];
                 sum1 += dxh;
@@ -233,22 +247,22 @@ final class ArrayKernels {
 
     /** act = 0.5 u (1 + t), t = tanh(K (u + A u^3)), kept in {@code t} when given; act may be u. */
     static void gelu(float[] u, float[] t, float[] act, int n) {
+        float[] th = t != null ? t : SCRATCH.get().take(n);
         int i = 0;
         for (int up = F.loopBound(n); i < up; i += L) {
             FloatVector v = FloatVector.fromArray(F, u, i);
-            FloatVector th = VectorMath.tanh(v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K));
-            if (t != null) {
-                th.intoArray(t, i);
-            }
-            th.add(1f).mul(v).mul(0.5f).intoArray(act, i);
+            v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K).intoArray(th, i);
         }
         for (; i < n; i++) {
             float v = u[i];
-            float th = VectorMath.tanh(GELU_K * v * (1f + GELU_A * v * v));
-            if (t != null) {
-                t[i] = th;
-            }
-            act[i] = 0.5f * v * (1f + th);
+            th[i] = GELU_K * v * (1f + GELU_A * v * v);
+        }
+        VectorMath.tanh(th, 0, n);
+        for (i = 0; i < F.loopBound(n); i += L) {
+            FloatVector.fromArray(F, th, i).add(1f).mul(FloatVector.fromArray(F, u, i)).mul(0.5f).intoArray(act, i);
+        }
+        for (; i < n; i++) {
+            act[i] = 0.5f * u[i] * (1f + th[i]);
         }
     }
 

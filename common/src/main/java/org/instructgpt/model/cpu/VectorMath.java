@@ -36,17 +36,41 @@ public final class VectorMath {
     private static final float P3 = 4.1665795894e-2f;
     private static final float P4 = 1.6666665459e-1f;
     private static final float P5 = 5.0000001201e-1f;
+    private static final int TANH_CHUNK = 1024;
+    private static final int L = F.length();
 
-    static FloatVector exp(FloatVector x) {
-        VectorMask<Float> underflow = x.lt(EXP_MIN);
-        FloatVector c = x.max(EXP_MIN).min(EXP_MAX);
-        FloatVector n = c.mul(LOG2E).add(ROUND).sub(ROUND);
-        FloatVector r = c.sub(n.mul(LN2_HI)).sub(n.mul(LN2_LO));
-        FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
-        p = p.mul(r.mul(r)).add(r).add(1f);
-        // n + 127 + 2^23 holds the integer n + 127 in its low mantissa bits; shifted into the exponent it is 2^n.
-        FloatVector scale = n.add(127f + 8388608f).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(scale).blend(0f, underflow);
+    // No method here takes or returns a FloatVector: C2 knows a vector's concrete class only where it was made, so a
+    // vector passed to a method it did not inline is boxed and every operation on it runs the Vector API's Java
+    // fallback. exp(FloatVector) compiled on its own did exactly that: 6% of a training step in the fallback, and
+    // its compiled size then kept it from being inlined anywhere. So the kernels work on arrays, loop included.
+
+    /** y[yAt + i] = exp(x[xAt + i] - shift) for i < n (y may be x); returns their sum, lanes in order, then the tail. */
+    static float exp(float[] x, int xAt, float shift, float[] y, int yAt, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(F);
+        for (int up = F.loopBound(n); i < up; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xAt + i).sub(shift);
+            VectorMask<Float> underflow = v.lt(EXP_MIN);
+            FloatVector c = v.max(EXP_MIN).min(EXP_MAX);
+            FloatVector k = c.mul(LOG2E).add(ROUND).sub(ROUND);
+            FloatVector r = c.sub(k.mul(LN2_HI)).sub(k.mul(LN2_LO));
+            FloatVector p = r.mul(P0).add(P1).mul(r).add(P2).mul(r).add(P3).mul(r).add(P4).mul(r).add(P5);
+            p = p.mul(r.mul(r)).add(r).add(1f);
+            // k + 127 + 2^23 holds the integer k + 127 in its low mantissa bits; shifted into the exponent it is 2^k.
+            FloatVector scale = k.add(127f + 8388608f).reinterpretAsInts().lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            FloatVector e = p.mul(scale).blend(0f, underflow);
+            e.intoArray(y, yAt + i);
+            acc = acc.add(e);
+        }
+        float[] lanes = new float[L];
+        acc.intoArray(lanes, 0);
+        float sum = sumInOrder(lanes);
+        for (; i < n; i++) {
+            y[yAt + i] = exp(x[xAt + i] - shift);
+            sum += y[yAt + i];
+        }
+        return sum;
     }
 
     static float exp(float x) {
@@ -61,10 +85,30 @@ public final class VectorMath {
         return p * Float.intBitsToFloat(Float.floatToRawIntBits(n + (127f + 8388608f)) << 23);
     }
 
-    /** tanh(u) = 1 - 2 / (exp(2u) + 1), with u clamped to [-10, 10] (where tanh is +-1 in float). */
-    static FloatVector tanh(FloatVector u) {
-        FloatVector e = exp(u.max(-10f).min(10f).mul(2f));
-        return FloatVector.broadcast(F, 1f).div(e.add(1f)).mul(-2f).add(1f);
+    /**
+     * In place over a[at .. at+n): tanh(u) = 1 - 2 / (exp(2u) + 1), with u clamped to [-10, 10] (where tanh is +-1 in
+     * float); in chunks that stay in L1 across the three passes.
+     */
+    static void tanh(float[] a, int at, int n) {
+        for (int from = 0; from < n; from += TANH_CHUNK) {
+            int len = Math.min(TANH_CHUNK, n - from);
+            int base = at + from;
+            int i = 0;
+            for (int up = F.loopBound(len); i < up; i += L) {
+                FloatVector.fromArray(F, a, base + i).max(-10f).min(10f).mul(2f).intoArray(a, base + i);
+            }
+            for (; i < len; i++) {
+                a[base + i] = Math.min(Math.max(a[base + i], -10f), 10f) * 2f;
+            }
+            exp(a, base, 0f, a, base, len);
+            FloatVector one = FloatVector.broadcast(F, 1f);
+            for (i = 0; i < F.loopBound(len); i += L) {
+                one.div(FloatVector.fromArray(F, a, base + i).add(1f)).mul(-2f).add(1f).intoArray(a, base + i);
+            }
+            for (; i < len; i++) {
+                a[base + i] = 1f / (a[base + i] + 1f) * -2f + 1f;
+            }
+        }
     }
 
     static float tanh(float u) {
@@ -72,16 +116,14 @@ public final class VectorMath {
         return 1f / (e + 1f) * -2f + 1f;
     }
 
-    /** The lanes' sum, added in lane order. */
-    static float sum(FloatVector v) {
-        float[] lanes = v.toArray();
+    /** The sum of a vector's lanes (stored into {@code lanes} by the caller), added in lane order. */
+    static float sumInOrder(float[] lanes) {
         float s = 0f;
         for (float x : lanes) {
             s += x;
         }
         return s;
     }
-
 
     /** The array's memory, positioned so that element i of the array is at byte {@code 4 * i}. */
     public static ByteBuffer bytes(INDArray a) {

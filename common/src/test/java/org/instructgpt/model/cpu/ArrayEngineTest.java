@@ -64,21 +64,35 @@ class ArrayEngineTest {
         }
         xs[0] = -1e9f;
         xs[1] = 0f;
-        for (int i = 0; i < xs.length; i += sp.length()) {
-            float[] e = VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(sp, xs, i)).toArray();
-            float[] t = VectorMath.tanh(jdk.incubator.vector.FloatVector.fromArray(sp, xs, i).mul(0.05f)).toArray();
-            for (int j = 0; j < e.length; j++) {
-                float x = xs[i + j];
-                assertEquals(Float.floatToIntBits(VectorMath.exp(x)), Float.floatToIntBits(e[j]), "exp(" + x + ")");
-                assertEquals(Float.floatToIntBits(VectorMath.tanh(x * 0.05f)), Float.floatToIntBits(t[j]), "tanh");
-                double want = StrictMath.exp(x);
-                if (x > -87) {
-                    assertEquals(want, e[j], 3e-7 * want, "exp(" + x + ")");
-                } else {
-                    assertTrue(e[j] < 1e-37);
-                }
-                assertEquals(StrictMath.tanh(x * 0.05f), t[j], 2e-7, "tanh(" + x * 0.05f + ")");
+        // Arrays of a length that is not a multiple of the vector, so the last elements take the scalar path.
+        int n = xs.length - 3;
+        float[] e = new float[n];
+        float sum = VectorMath.exp(xs, 0, 0f, e, 0, n);
+        float[] t = new float[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = xs[i] * 0.05f;
+        }
+        VectorMath.tanh(t, 0, n);
+        double want = 0;
+        for (int j = 0; j < n; j++) {
+            float x = xs[j];
+            want += e[j];
+            assertEquals(Float.floatToIntBits(VectorMath.exp(x)), Float.floatToIntBits(e[j]), "exp(" + x + ")");
+            assertEquals(Float.floatToIntBits(VectorMath.tanh(x * 0.05f)), Float.floatToIntBits(t[j]), "tanh");
+            double strict = StrictMath.exp(x);
+            if (x > -87) {
+                assertEquals(strict, e[j], 3e-7 * strict, "exp(" + x + ")");
+            } else {
+                assertTrue(e[j] < 1e-37);
             }
+            assertEquals(StrictMath.tanh(x * 0.05f), t[j], 2e-7, "tanh(" + x * 0.05f + ")");
+        }
+        assertEquals(want, sum, 1e-6 * want, "the returned sum");
+        // Shifted, out of place: exp(x - 3) into another array at an offset.
+        float[] shifted = new float[n + 5];
+        VectorMath.exp(xs, 0, 3f, shifted, 5, n);
+        for (int j = 0; j < n; j++) {
+            assertEquals(Float.floatToIntBits(VectorMath.exp(xs[j] - 3f)), Float.floatToIntBits(shifted[5 + j]));
         }
         assertEquals(0f, VectorMath.exp(-1e9f));
         assertEquals(1f, VectorMath.exp(0f));
