@@ -67,17 +67,12 @@ class StandaloneClusterIT {
     @Test
     void anExecutorKilledInTheMiddleOfTheStageLosesNothing() throws Exception {
         Path log = tmp.resolve("pretrain-faulted.log");
-        Process p = cluster.submit(log, pretrain("pretrain-faulted"));
         Path metrics = run.resolve("pretrain-faulted/metrics.jsonl");
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (stepsLogged(metrics) < STEPS / 3 && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Process p = submitUntil(log, "pretrain-faulted", () -> stepsLogged(metrics) >= STEPS / 3);
         List<ProcessHandle> executors = cluster.executors();
-        assertTrue(p.isAlive() && !executors.isEmpty(), "the stage ended before an executor could be killed; see " + log);
+        assertTrue(!executors.isEmpty(), "no executor to kill");
         executors.get(0).destroyForcibly();
-        assertTrue(p.waitFor(4, java.util.concurrent.TimeUnit.MINUTES), "the stage did not finish; see " + log);
-        assertEquals(0, p.exitValue(), "see " + log);
+        finishes(p, log);
         String driver = Files.readString(log);
         assertTrue(driver.contains("Lost executor") || driver.contains("ExecutorLostFailure"),
                 "the driver saw no executor lost; see " + log);
@@ -92,13 +87,8 @@ class StandaloneClusterIT {
     @Test
     void aKilledDriverResumesPastATruncatedCheckpointToTheSameParameters() throws Exception {
         Path log = tmp.resolve("pretrain-driver.log");
-        Process p = cluster.submit(log, pretrain("pretrain-driver"));
         Path checkpoints = run.resolve("pretrain-driver/checkpoints");
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (checkpointCount(checkpoints) < 2 && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(p.isAlive(), "the stage ended before its driver could be killed; see " + log);
+        Process p = submitUntil(log, "pretrain-driver", () -> checkpointCount(checkpoints) >= 2);
         StandaloneCluster.kill(p);
         assertTrue(!Files.exists(run.resolve("pretrain-driver/final")), "the driver was killed before the end");
         Path newest;
@@ -123,18 +113,35 @@ class StandaloneClusterIT {
     @Test
     void aWorkerLeavingAndAnotherJoiningDoesNotStopTraining() throws Exception {
         Path log = tmp.resolve("pretrain-workers.log");
-        Process p = cluster.submit(log, pretrain("pretrain-workers"));
         Path metrics = run.resolve("pretrain-workers/metrics.jsonl");
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (stepsLogged(metrics) < STEPS / 3 && p.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(p.isAlive(), "the stage ended before a worker could leave; see " + log);
+        Process p = submitUntil(log, "pretrain-workers", () -> stepsLogged(metrics) >= STEPS / 3);
         cluster.removeWorker(0);
         cluster.addWorker("worker-joined");
+        finishes(p, log);
+        assertArrayEquals(reference, finalParameters(run.resolve("pretrain-workers")));
+    }
+
+    /** What a fault test waits for before it strikes. */
+    @FunctionalInterface
+    private interface Progress {
+        boolean reached() throws java.io.IOException;
+    }
+
+    /** Submits pre-training into {@code output} and returns once it has made {@code progress}, still running. */
+    private static Process submitUntil(Path log, String output, Progress progress) throws Exception {
+        Process p = cluster.submit(log, pretrain(output));
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!progress.reached() && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(p.isAlive(), "the stage ended before the fault could strike; see " + log);
+        return p;
+    }
+
+    /** The stage runs to its end and succeeds. */
+    private static void finishes(Process p, Path log) throws InterruptedException {
         assertTrue(p.waitFor(4, java.util.concurrent.TimeUnit.MINUTES), "the stage did not finish; see " + log);
         assertEquals(0, p.exitValue(), "see " + log);
-        assertArrayEquals(reference, finalParameters(run.resolve("pretrain-workers")));
     }
 
     private static long checkpointCount(Path checkpoints) throws java.io.IOException {

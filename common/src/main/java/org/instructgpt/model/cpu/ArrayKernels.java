@@ -16,21 +16,9 @@ final class ArrayKernels {
     private static final float GELU_K = (float) Math.sqrt(2.0 / Math.PI);
     private static final float GELU_A = 0.044715f;
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadBuffer SCRATCH = new ThreadBuffer();
 
     private ArrayKernels() {
-    }
-
-    /** A per-thread buffer for intermediate values (replicas run on their own threads), grown on demand. */
-    private static final class Scratch {
-        private float[] buf = new float[0];
-
-        float[] take(int n) {
-            if (buf.length < n) {
-                buf = new float[n];
-            }
-            return buf;
-        }
     }
 
     /**
@@ -87,7 +75,7 @@ final class ArrayKernels {
     /** Sum of exp(a - max) (a - max) over a[at .. at+len), without writing: the entropy's numerator. */
     static float expShiftedDot(float[] a, int at, int len, float max) {
         float[] lanes = new float[L];
-        float[] e = SCRATCH.get().take(len);
+        float[] e = SCRATCH.take(len);
         VectorMath.exp(a, at, max, e, 0, len);
         int i = 0;
         FloatVector acc = FloatVector.zero(F);
@@ -247,9 +235,10 @@ final class ArrayKernels {
 
     /** act = 0.5 u (1 + t), t = tanh(K (u + A u^3)), kept in {@code t} when given; act may be u. */
     static void gelu(float[] u, float[] t, float[] act, int n) {
-        float[] th = t != null ? t : SCRATCH.get().take(n);
+        float[] th = t != null ? t : SCRATCH.take(n);
+        int up = F.loopBound(n);
         int i = 0;
-        for (int up = F.loopBound(n); i < up; i += L) {
+        for (; i < up; i += L) {
             FloatVector v = FloatVector.fromArray(F, u, i);
             v.mul(v).fma(GELU_A, 1f).mul(v).mul(GELU_K).intoArray(th, i);
         }
@@ -258,7 +247,7 @@ final class ArrayKernels {
             th[i] = GELU_K * v * (1f + GELU_A * v * v);
         }
         VectorMath.tanh(th, 0, n);
-        for (i = 0; i < F.loopBound(n); i += L) {
+        for (i = 0; i < up; i += L) {
             FloatVector.fromArray(F, th, i).add(1f).mul(FloatVector.fromArray(F, u, i)).mul(0.5f).intoArray(act, i);
         }
         for (; i < n; i++) {

@@ -25,7 +25,9 @@ public final class HeapGemm {
      * runs one FMA chain at a time (the LM head's 3 columns past 256: its product went from 70-80 to 110-140 GFLOP/s).
      */
     private static final int MIN_PADDED = 1;
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadBuffer PANELS = new ThreadBuffer();
+    private static final ThreadBuffer TILES = new ThreadBuffer();
+    private static final ThreadBuffer REMAINDER = new ThreadBuffer();
 
     /**
      * A weight matrix [k, n] repacked once into column panels of 2 vectors' width, each panel's k rows contiguous, so
@@ -80,10 +82,9 @@ public final class HeapGemm {
     public static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias,
                             int biasOff, boolean accumulate) {
         int whole = n / W * W;
-        Scratch s = SCRATCH.get();
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            float[] panels = s.panels(kc * whole);
+            float[] panels = PANELS.take(kc * whole);
             packPanels(b, pc, kc, whole, panels);
             chunk(a, pc, kc, panels, kc * W, 0, c, cOff, ldc, m, whole, bias, biasOff, accumulate || pc > 0);
         }
@@ -103,8 +104,7 @@ public final class HeapGemm {
      */
     private static void paddedColumns(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int from, int rem,
                                       int k, float[] bias, int biasOff, boolean accumulate) {
-        Scratch s = SCRATCH.get();
-        float[] out = s.remainder(m * W);
+        float[] out = REMAINDER.take(m * W);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < W; j++) {
                 out[i * W + j] = j >= rem ? 0f : accumulate ? c[cOff + i * ldc + from + j]
@@ -114,7 +114,7 @@ public final class HeapGemm {
         float[] bd = b.data();
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
-            float[] panel = s.panels(kc * W);
+            float[] panel = PANELS.take(kc * W);
             for (int p = 0; p < kc; p++) {
                 int src = b.off() + (pc + p) * b.rowStride() + from * b.colStride();
                 for (int q = 0; q < W; q++) {
@@ -139,7 +139,7 @@ public final class HeapGemm {
             int mc = Math.min(MC, m8 - ic);
             float[] tiles = a.data();
             if (pack) {
-                tiles = SCRATCH.get().tiles(mc * kc);
+                tiles = TILES.take(mc * kc);
                 packTiles(a, ic, mc, pc, kc, tiles);
             }
             for (int j = 0; j < whole; j += W) {
@@ -221,35 +221,6 @@ public final class HeapGemm {
                 }
                 c[at] = acc;
             }
-        }
-    }
-
-    /** Per-thread packing buffers, grown on demand (replicas run on their own threads). */
-    private static final class Scratch {
-        private float[] panels = new float[0];
-        private float[] tiles = new float[0];
-
-        float[] panels(int n) {
-            if (panels.length < n) {
-                panels = new float[n];
-            }
-            return panels;
-        }
-
-        private float[] remainder = new float[0];
-
-        float[] remainder(int n) {
-            if (remainder.length < n) {
-                remainder = new float[n];
-            }
-            return remainder;
-        }
-
-        float[] tiles(int n) {
-            if (tiles.length < n) {
-                tiles = new float[n];
-            }
-            return tiles;
         }
     }
 

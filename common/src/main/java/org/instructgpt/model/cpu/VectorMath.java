@@ -93,8 +93,9 @@ public final class VectorMath {
         for (int from = 0; from < n; from += TANH_CHUNK) {
             int len = Math.min(TANH_CHUNK, n - from);
             int base = at + from;
+            int up = F.loopBound(len);
             int i = 0;
-            for (int up = F.loopBound(len); i < up; i += L) {
+            for (; i < up; i += L) {
                 FloatVector.fromArray(F, a, base + i).max(-10f).min(10f).mul(2f).intoArray(a, base + i);
             }
             for (; i < len; i++) {
@@ -102,7 +103,7 @@ public final class VectorMath {
             }
             exp(a, base, 0f, a, base, len);
             FloatVector one = FloatVector.broadcast(F, 1f);
-            for (i = 0; i < F.loopBound(len); i += L) {
+            for (i = 0; i < up; i += L) {
                 one.div(FloatVector.fromArray(F, a, base + i).add(1f)).mul(-2f).add(1f).intoArray(a, base + i);
             }
             for (; i < len; i++) {
