@@ -101,6 +101,44 @@ final class StandaloneCluster implements AutoCloseable {
         return p.exitValue();
     }
 
+    /** What a fault test waits for before it strikes. */
+    @FunctionalInterface
+    interface Progress {
+        boolean reached() throws IOException;
+    }
+
+    /** Submits a subcommand and returns once it has made {@code progress}, still running. */
+    Process submitUntil(Path log, List<String> args, Progress progress) throws IOException, InterruptedException {
+        Process p = submit(log, args);
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (!progress.reached() && p.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        if (!p.isAlive()) {
+            throw new AssertionError(args.get(0) + " ended before the fault could strike; see " + log);
+        }
+        return p;
+    }
+
+    /** Kills one executor JVM with SIGKILL, as a machine failing would. */
+    void killAnExecutor() {
+        List<ProcessHandle> running = executors();
+        if (running.isEmpty()) {
+            throw new AssertionError("no executor to kill");
+        }
+        running.get(0).destroyForcibly();
+    }
+
+    /** Waits for a submitted subcommand to end and asserts that it succeeded. */
+    static void finishes(Process p, Path log) throws InterruptedException {
+        if (!p.waitFor(4, TimeUnit.MINUTES)) {
+            throw new AssertionError("the stage did not finish; see " + log);
+        }
+        if (p.exitValue() != 0) {
+            throw new AssertionError("exit " + p.exitValue() + "; see " + log);
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         for (ProcessHandle e : executors()) {
