@@ -57,6 +57,7 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** A trainer whose data and objective come later, by {@link #use} (PPO: each iteration's rollouts). */
     public DataParallelTrainer(JavaSparkContext sc, Gpt2Model model, OptimizerSettings opt, long seed) {
+        FloatBytes.requireShippable(model.params().flat().length());
         this.sc = sc;
         this.model = model;
         this.spec = ModelSpec.of(model);

@@ -13,9 +13,20 @@ import java.nio.ByteOrder;
  * and into the array's memory instead (other backends take ND4J's own copies).
  */
 final class FloatBytes {
+    /** The most floats one Java byte array holds (the JVM's array limit, a little under 2^31 bytes). */
+    static final long MAX_FLOATS = (Integer.MAX_VALUE - 8) / 4;
     private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
 
     private FloatBytes() {
+    }
+
+    /** Refuses a model whose parameters would not fit one byte array, before any step is tried. */
+    static void requireShippable(long parameters) {
+        if (parameters > MAX_FLOATS) {
+            throw new IllegalArgumentException(String.format("a model of %,d parameters is larger than the trainer can"
+                    + " ship: parameters and gradients travel as one Java byte array each, at most %,d floats"
+                    + " (docs/scaling.md)", parameters, MAX_FLOATS));
+        }
     }
 
     /** A contiguous float vector in CPU memory, which {@link #floats} can read and write in place. */

@@ -6,6 +6,7 @@ import org.apache.spark.sql.SparkSession;
 import org.instructgpt.bench.ModelBenchmark;
 import org.instructgpt.bench.PpoBenchmark;
 import org.instructgpt.bench.RewardBenchmark;
+import org.instructgpt.bench.SyncBenchmark;
 import org.instructgpt.bench.TrainerBenchmark;
 import org.instructgpt.bench.TimeToLossBenchmark;
 import org.instructgpt.config.Configs;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -40,9 +42,16 @@ public final class BenchCommand implements Callable<Integer> {
             description = "whole PPO-ptx iterations of the stage on random models (instructgpt.bench.ppo.*, instructgpt.ppo.*)")
     boolean ppo;
 
+    @picocli.CommandLine.Option(names = "--sync",
+            description = "one synchronisation round without computation: the trainer's partition-ordered sum against treeAggregate, by parameters and partitions (instructgpt.bench.sync.*)")
+    boolean sync;
+
     @Override
     public Integer call() throws Exception {
         Config c = config.load();
+        if (sync) {
+            return sync(c);
+        }
         if (ppo) {
             return ppo(c);
         }
@@ -120,6 +129,40 @@ public final class BenchCommand implements Callable<Integer> {
         Map<String, Object> json = new LinkedHashMap<>(Map.of("seconds", s, "rollout_tokens_per_sec",
                 r.rolloutTokensPerSec(), "partitions", r.partitions()));
         System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(json));
+        return 0;
+    }
+
+    private static int sync(Config c) throws Exception {
+        Config b = c.getConfig("instructgpt.bench.sync");
+        System.err.println(Configs.render(c, "instructgpt.bench.sync"));
+        SparkSession spark = SparkSessions.open(c, "instructgpt-bench-sync");
+        List<SyncBenchmark.Result> results = new java.util.ArrayList<>();
+        try {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            // Executors register a few seconds after the session opens: a first job gives them time to.
+            sc.parallelize(java.util.stream.IntStream.range(0, 64).boxed().toList(), 64).count();
+            System.out.printf("master %s, %s, medians of %d rounds, seconds%n", sc.master(), sc.isLocal() ? "one JVM"
+                    : (sc.sc().getExecutorMemoryStatus().size() - 1) + " executor JVM(s)", b.getInt("rounds"));
+            System.out.printf("%12s %10s %10s %12s %10s %10s %10s %10s %10s %14s%n", "parameters", "partitions",
+                    "broadcast", "MB to driver", "ordered", "tree", "tree-exec", "grouped", "ordered/s", "tree bits");
+            for (long p : b.getLongList("parameters")) {
+                for (int n : b.getIntList("partitions")) {
+                    SyncBenchmark.Result r = SyncBenchmark.run(sc, p, n, b.getInt("warmup"), b.getInt("rounds"),
+                            c.getLong("instructgpt.seed"));
+                    results.add(r);
+                    System.out.printf("%,12d %10d %10.3f %12.0f %10.3f %10.3f %10.3f %10.3f %10.2f %14s%n", p, n,
+                            r.broadcastSeconds(), r.orderedDriverBytes() / 1e6, r.orderedSeconds(), r.treeSeconds(),
+                            r.treeOnExecutorSeconds(), r.groupedSeconds(), r.orderedDriverBytes() / 1e9 / r.orderedSeconds(),
+                            (r.treeMatchesOrdered() ? "=" : "!=") + " ordered" + (r.treeRepeatable() ? "" : ", varies"));
+                }
+            }
+        } finally {
+            spark.stop();
+        }
+        System.out.println("(ordered/s: GB of gradients into the driver per second; tree bits: whether treeAggregate's sum"
+                + " had the ordered sum's bits, and whether it varied between rounds; grouped: groups of 4 partitions summed"
+                + " in order on executors)");
+        System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(results));
         return 0;
     }
 

@@ -28,9 +28,16 @@ final class StandaloneCluster implements AutoCloseable {
     private final int port;
     private final List<Process> processes = new ArrayList<>();
     private final List<Process> workers = new ArrayList<>();
+    private final String workerMemory;
 
     StandaloneCluster(Path dir, int workerCount) throws IOException, InterruptedException {
+        this(dir, workerCount, "2g");
+    }
+
+    /** A cluster whose workers offer {@code workerMemory} each (one executor per worker). */
+    StandaloneCluster(Path dir, int workerCount, String workerMemory) throws IOException, InterruptedException {
         this.dir = dir;
+        this.workerMemory = workerMemory;
         this.sparkHome = dir.resolve("spark-home");
         Files.createDirectories(sparkHome.resolve("jars"));
         try (Stream<Path> jars = Files.list(JOBS.resolve("target/lib"))) {
@@ -55,7 +62,7 @@ final class StandaloneCluster implements AutoCloseable {
     void addWorker(String name) throws IOException {
         Path work = Files.createDirectories(dir.resolve(name + "-work"));
         Process p = start(name, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1",
-                "--memory", "2g", "--webui-port", "0", "--work-dir", work.toString(), masterUrl()));
+                "--memory", workerMemory, "--webui-port", "0", "--work-dir", work.toString(), masterUrl()));
         processes.add(p);
         workers.add(p);
     }
@@ -79,10 +86,15 @@ final class StandaloneCluster implements AutoCloseable {
 
     /** Runs a subcommand of the cluster jar on the cluster (client mode); its output goes to {@code log}. */
     Process submit(Path log, List<String> args) throws IOException {
+        return submit(log, args, "1g", "1g");
+    }
+
+    /** {@link #submit(Path, List)} with the driver's heap and each executor's memory given. */
+    Process submit(Path log, List<String> args, String driverHeap, String executorMemory) throws IOException {
         List<String> cmd = new ArrayList<>(java());
-        cmd.addAll(List.of("-Xmx1g", "org.apache.spark.deploy.SparkSubmit", "--master", masterUrl(),
+        cmd.addAll(List.of("-Xmx" + driverHeap, "org.apache.spark.deploy.SparkSubmit", "--master", masterUrl(),
                 "--conf", "spark.executor.extraJavaOptions=" + String.join(" ", jvmFlags()),
-                "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1",
+                "--conf", "spark.executor.memory=" + executorMemory, "--conf", "spark.executor.cores=1",
                 "--conf", "spark.cores.max=" + workers.size(),
                 "--class", InstructGpt.class.getName(), CLUSTER_JAR.toString()));
         cmd.addAll(args);

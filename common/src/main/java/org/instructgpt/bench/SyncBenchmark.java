@@ -1,0 +1,254 @@
+package org.instructgpt.bench;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * What one synchronisation round of data-parallel training costs without the computation: the driver broadcasts P
+ * parameters, every partition returns a gradient of P floats, and the driver ends with their sum. Three ways of
+ * summing are timed on the same round:
+ * <ul>
+ *   <li>{@code ordered}: the trainer's way ({@code DataParallelTrainer}) — every partition's gradient is collected to
+ *   the driver as little-endian bytes and summed there in partition order, so the sum has the same bits whichever task
+ *   finished first or was retried;</li>
+ *   <li>{@code tree}: MLlib's way, {@code treeAggregate} (depth 2), the final merge on the driver as results arrive;</li>
+ *   <li>{@code tree-exec}: {@code treeAggregate} with its final merge on an executor, one sum to the driver;</li>
+ *   <li>{@code grouped}: a deterministic tree — partitions shuffled in groups of {@link #GROUP} by their index, each
+ *   group summed on an executor in partition order, the group sums collected and summed on the driver in group order:
+ *   the ordered sum's reproducibility with about 1/GROUP of its bytes into the driver.</li>
+ * </ul>
+ * A partition's "gradient" is the broadcast vector times a factor of its own, so the sums differ by partition and the
+ * order of addition shows in their bits; {@link Result#treeMatchesOrdered} says whether it did.
+ */
+public final class SyncBenchmark {
+    /** Partitions per group in the grouped round. */
+    static final int GROUP = 4;
+
+    /** Median seconds of each phase for P parameters over n partitions, and what crossed the network. */
+    public record Result(long parameters, int partitions, double broadcastSeconds, double orderedSeconds,
+                         double treeSeconds, double treeOnExecutorSeconds, double groupedSeconds,
+                         boolean treeMatchesOrdered, boolean treeRepeatable, boolean groupedRepeatable) {
+        /** Bytes one round sends out from the driver (the broadcast; torrent blocks then spread between executors). */
+        public long broadcastBytes() {
+            return 4 * parameters;
+        }
+
+        /** Bytes the driver receives in the ordered round: every partition's gradient. */
+        public long orderedDriverBytes() {
+            return 4 * parameters * partitions;
+        }
+
+        /** Bytes the driver receives in the grouped round: one sum per group. */
+        public long groupedDriverBytes() {
+            return 4 * parameters * ((partitions + GROUP - 1) / GROUP);
+        }
+    }
+
+    private SyncBenchmark() {
+    }
+
+    /**
+     * {@code warmup} untimed rounds, then {@code rounds} rounds, each timing the broadcast alone and the three sums
+     * one after the other (alternating, so a noisy moment hits them alike); medians.
+     */
+    public static Result run(JavaSparkContext sc, long parameters, int partitions, int warmup, int rounds, long seed) {
+        if (parameters * 4 > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException(parameters + " parameters do not fit one Java byte array (at most "
+                    + (Integer.MAX_VALUE / 4 - 16) + ")");
+        }
+        float[] params = randomFloats((int) parameters, seed);
+        JavaRDD<Integer> parts = sc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
+        double[][] times = new double[5][rounds];
+        boolean matches = true;
+        boolean repeatable = true;
+        boolean groupedRepeatable = true;
+        float[] firstTree = null;
+        float[] firstGrouped = null;
+        for (int r = -warmup; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            broadcastOnly(sc, parts, params);
+            long t1 = System.nanoTime();
+            float[] ordered = ordered(sc, parts, params);
+            long t2 = System.nanoTime();
+            float[] tree = tree(sc, parts, params, false);
+            long t3 = System.nanoTime();
+            tree(sc, parts, params, true);
+            long t4 = System.nanoTime();
+            float[] grouped = grouped(sc, parts, params);
+            long t5 = System.nanoTime();
+            firstGrouped = firstGrouped == null ? grouped : firstGrouped;
+            groupedRepeatable &= Arrays.equals(firstGrouped, grouped);
+            matches &= Arrays.equals(ordered, tree);
+            if (firstTree == null) {
+                firstTree = tree;
+            } else {
+                repeatable &= Arrays.equals(firstTree, tree);
+            }
+            if (r >= 0) {
+                times[0][r] = (t1 - t0) / 1e9;
+                times[1][r] = (t2 - t1) / 1e9;
+                times[2][r] = (t3 - t2) / 1e9;
+                times[3][r] = (t4 - t3) / 1e9;
+                times[4][r] = (t5 - t4) / 1e9;
+            }
+        }
+        return new Result(parameters, partitions, median(times[0]), median(times[1]), median(times[2]), median(times[3]),
+                median(times[4]), matches, repeatable, groupedRepeatable);
+    }
+
+    /** The broadcast reaching every partition, nothing sent back. */
+    static void broadcastOnly(JavaSparkContext sc, JavaRDD<Integer> parts, float[] params) {
+        Broadcast<byte[]> b = sc.broadcast(toBytes(params));
+        try {
+            parts.map(i -> b.value().length).collect();
+        } finally {
+            b.destroy();
+        }
+    }
+
+    /** The trainer's round: gradients collected as bytes, summed on the driver in partition order. */
+    static float[] ordered(JavaSparkContext sc, JavaRDD<Integer> parts, float[] params) {
+        Broadcast<byte[]> b = sc.broadcast(toBytes(params));
+        try {
+            List<Gradient> grads = new ArrayList<>(parts.map(i -> new Gradient(i, toBytes(gradient(b.value(), i))))
+                    .collect());
+            grads.sort(Comparator.comparingInt(Gradient::partition));
+            float[] sum = new float[params.length];
+            for (Gradient g : grads) {
+                addInto(sum, g.bytes());
+            }
+            return sum;
+        } finally {
+            b.destroy();
+        }
+    }
+
+    /**
+     * MLlib's round: {@code treeAggregate}, depth 2. The zero is an empty array rather than P zeros, which Spark would
+     * otherwise ship inside every task (MLlib pays that; the peer is measured at its best).
+     */
+    static float[] tree(JavaSparkContext sc, JavaRDD<Integer> parts, float[] params, boolean finalOnExecutor) {
+        Broadcast<byte[]> b = sc.broadcast(toBytes(params));
+        try {
+            return parts.map(i -> gradient(b.value(), i)).treeAggregate(new float[0], SyncBenchmark::add,
+                    SyncBenchmark::add, 2, finalOnExecutor);
+        } finally {
+            b.destroy();
+        }
+    }
+
+    /** The grouped round: group sums in partition order on the executors, then their sum in group order. */
+    static float[] grouped(JavaSparkContext sc, JavaRDD<Integer> parts, float[] params) {
+        Broadcast<byte[]> b = sc.broadcast(toBytes(params));
+        int groups = (parts.getNumPartitions() + GROUP - 1) / GROUP;
+        int n = params.length;
+        try {
+            List<Gradient> sums = new ArrayList<>(parts
+                    .mapToPair(i -> new scala.Tuple2<>(i / GROUP, new Gradient(i, toBytes(gradient(b.value(), i)))))
+                    .groupByKey(groups)
+                    .map(g -> {
+                        List<Gradient> members = new ArrayList<>();
+                        g._2().forEach(members::add);
+                        members.sort(Comparator.comparingInt(Gradient::partition));
+                        float[] sum = new float[n];
+                        for (Gradient m : members) {
+                            addInto(sum, m.bytes());
+                        }
+                        return new Gradient(g._1(), toBytes(sum));
+                    }).collect());
+            sums.sort(Comparator.comparingInt(Gradient::partition));
+            float[] total = new float[params.length];
+            for (Gradient s : sums) {
+                addInto(total, s.bytes());
+            }
+            return total;
+        } finally {
+            b.destroy();
+        }
+    }
+
+    private static void addInto(float[] sum, byte[] bytes) {
+        FloatBuffer f = view(bytes);
+        for (int k = 0; k < sum.length; k++) {
+            sum[k] += f.get(k);
+        }
+    }
+
+    /** a + b into a; an empty array is the zero. Both are fresh arrays of this round, so neither is copied. */
+    static float[] add(float[] a, float[] b) {
+        if (a.length == 0) {
+            return b;
+        }
+        if (b.length == 0) {
+            return a;
+        }
+        for (int k = 0; k < a.length; k++) {
+            a[k] += b[k];
+        }
+        return a;
+    }
+
+    /** Partition i's stand-in gradient: the parameters times 1 + i/7 (differs by partition, costs one pass). */
+    static float[] gradient(byte[] paramBytes, int partition) {
+        FloatBuffer p = view(paramBytes);
+        float[] g = new float[p.limit()];
+        float f = 1f + partition / 7f;
+        for (int k = 0; k < g.length; k++) {
+            g[k] = p.get(k) * f;
+        }
+        return g;
+    }
+
+    /** A partition's gradient as it travels in the ordered round. */
+    record Gradient(int partition, byte[] bytes) implements java.io.Serializable {
+    }
+
+    static byte[] toBytes(float[] v) {
+        byte[] out = new byte[v.length * 4];
+        ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(v);
+        return out;
+    }
+
+    static FloatBuffer view(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    }
+
+    static float[] randomFloats(int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int k = 0; k < n; k++) {
+            v[k] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length == 0 ? Double.NaN : s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Every size and partition count of {@code instructgpt.bench.sync}, in that order. */
+    public static List<Result> sweep(JavaSparkContext sc, List<Long> parameters, List<Integer> partitions, int warmup,
+                                     int rounds, long seed) {
+        List<Result> out = new ArrayList<>();
+        for (long p : parameters) {
+            for (int n : partitions) {
+                out.add(run(sc, p, n, warmup, rounds, seed));
+            }
+        }
+        return Collections.unmodifiableList(out);
+    }
+}
