@@ -1,5 +1,6 @@
 package org.instructgpt.bench;
 
+import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -7,6 +8,7 @@ import org.apache.spark.broadcast.Broadcast;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,7 +29,10 @@ import java.util.stream.IntStream;
  *   <li>{@code tree-exec}: {@code treeAggregate} with its final merge on an executor, one sum to the driver;</li>
  *   <li>{@code grouped}: a deterministic tree — partitions shuffled in groups of {@link #GROUP} by their index, each
  *   group summed on an executor in partition order, the group sums collected and summed on the driver in group order:
- *   the ordered sum's reproducibility with about 1/GROUP of its bytes into the driver.</li>
+ *   the ordered sum's reproducibility with about 1/GROUP of its bytes into the driver;</li>
+ *   <li>{@code barrier}: no job per round — one barrier job whose tasks run every round, exchanging gradients with
+ *   {@code BarrierTaskContext.allGather} (messages in partition order) and each summing them in partition order, so
+ *   every task holds the ordered sum's bits. The time is the job's divided by its rounds.</li>
  * </ul>
  * A partition's "gradient" is the broadcast vector times a factor of its own, so the sums differ by partition and the
  * order of addition shows in their bits; {@link Result#treeMatchesOrdered} says whether it did.
@@ -39,7 +44,8 @@ public final class SyncBenchmark {
     /** Median seconds of each phase for P parameters over n partitions, and what crossed the network. */
     public record Result(long parameters, int partitions, double broadcastSeconds, double orderedSeconds,
                          double treeSeconds, double treeOnExecutorSeconds, double groupedSeconds,
-                         boolean treeMatchesOrdered, boolean treeRepeatable, boolean groupedRepeatable) {
+                         double barrierSeconds, boolean treeMatchesOrdered, boolean treeRepeatable,
+                         boolean groupedRepeatable, boolean barrierMatchesOrdered) {
         /** Bytes one round sends out from the driver (the broadcast; torrent blocks then spread between executors). */
         public long broadcastBytes() {
             return 4 * parameters;
@@ -70,12 +76,13 @@ public final class SyncBenchmark {
         }
         float[] params = randomFloats((int) parameters, seed);
         JavaRDD<Integer> parts = sc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
-        double[][] times = new double[5][rounds];
+        double[][] times = new double[6][rounds];
         boolean matches = true;
         boolean repeatable = true;
         boolean groupedRepeatable = true;
         float[] firstTree = null;
         float[] firstGrouped = null;
+        boolean barrierMatches = true;
         for (int r = -warmup; r < rounds; r++) {
             long t0 = System.nanoTime();
             broadcastOnly(sc, parts, params);
@@ -89,6 +96,13 @@ public final class SyncBenchmark {
             float[] grouped = grouped(sc, parts, params);
             long t5 = System.nanoTime();
             firstGrouped = firstGrouped == null ? grouped : firstGrouped;
+            // A barrier stage needs a slot for every task at once.
+            double barrierRound = Double.NaN;
+            if (partitions <= sc.defaultParallelism()) {
+                long t6 = System.nanoTime();
+                barrierMatches &= Arrays.equals(ordered, barrier(sc, parts, params, rounds));
+                barrierRound = (System.nanoTime() - t6) / 1e9 / rounds;
+            }
             groupedRepeatable &= Arrays.equals(firstGrouped, grouped);
             matches &= Arrays.equals(ordered, tree);
             if (firstTree == null) {
@@ -102,10 +116,11 @@ public final class SyncBenchmark {
                 times[2][r] = (t3 - t2) / 1e9;
                 times[3][r] = (t4 - t3) / 1e9;
                 times[4][r] = (t5 - t4) / 1e9;
+                times[5][r] = barrierRound;
             }
         }
         return new Result(parameters, partitions, median(times[0]), median(times[1]), median(times[2]), median(times[3]),
-                median(times[4]), matches, repeatable, groupedRepeatable);
+                median(times[4]), median(times[5]), matches, repeatable, groupedRepeatable, barrierMatches);
     }
 
     /** The broadcast reaching every partition, nothing sent back. */
@@ -176,6 +191,56 @@ public final class SyncBenchmark {
             return total;
         } finally {
             b.destroy();
+        }
+    }
+
+    /**
+     * {@code rounds} rounds in one barrier job: each task sends its gradient to all others through allGather (bytes
+     * carried as an ISO-8859-1 string, one char a byte) and sums them in partition order; partition 0's last sum.
+     */
+    static float[] barrier(JavaSparkContext sc, JavaRDD<Integer> parts, float[] params, int rounds) {
+        Broadcast<byte[]> b = sc.broadcast(toBytes(params));
+        int n = params.length;
+        try {
+            List<float[]> result = parts.rdd().barrier().mapPartitions(new BarrierRounds(b, n, rounds), false,
+                    scala.reflect.ClassTag$.MODULE$.apply(float[].class)).toJavaRDD().collect();
+            return result.get(0);
+        } finally {
+            b.destroy();
+        }
+    }
+
+    /**
+     * A barrier task's rounds (a Scala function: Spark 3.5's {@code mapPartitionsWithEvaluator} does not make its
+     * stage a barrier stage, so {@code BarrierTaskContext.get()} fails there).
+     */
+    private static final class BarrierRounds
+            extends scala.runtime.AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<float[]>>
+            implements java.io.Serializable {
+        private final Broadcast<byte[]> params;
+        private final int n;
+        private final int rounds;
+
+        BarrierRounds(Broadcast<byte[]> params, int n, int rounds) {
+            this.params = params;
+            this.n = n;
+            this.rounds = rounds;
+        }
+
+        @Override
+        public scala.collection.Iterator<float[]> apply(scala.collection.Iterator<Integer> rows) {
+            BarrierTaskContext ctx = BarrierTaskContext.get();
+            int index = ctx.partitionId();
+            float[] sum = null;
+            for (int r = 0; r < rounds; r++) {
+                String mine = new String(toBytes(gradient(params.value(), index)), StandardCharsets.ISO_8859_1);
+                sum = new float[n];
+                for (String g : ctx.allGather(mine)) {
+                    addInto(sum, g.getBytes(StandardCharsets.ISO_8859_1));
+                }
+            }
+            List<float[]> out = index == 0 ? List.of(sum) : List.of();
+            return scala.collection.JavaConverters.asScalaIterator(out.iterator());
         }
     }
 

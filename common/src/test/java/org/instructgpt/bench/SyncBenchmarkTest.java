@@ -42,6 +42,9 @@ class SyncBenchmarkTest {
         float[] grouped = SyncBenchmark.grouped(sc(), parts, params);
         assertArrayEquals(want, grouped, 1e-5f);
         assertArrayEquals(grouped, SyncBenchmark.grouped(sc(), parts, params));
+        // The barrier round sums in partition order too: the ordered sum's very bits (as many partitions as slots).
+        JavaRDD<Integer> two = sc().parallelize(List.of(0, 1), 2);
+        assertArrayEquals(SyncBenchmark.ordered(sc(), two, params), SyncBenchmark.barrier(sc(), two, params, 3));
         // The ordered sum is the same bits every time: the trainer's determinism rests on it.
         assertArrayEquals(ordered, SyncBenchmark.ordered(sc(), parts, params));
     }

@@ -143,16 +143,19 @@ public final class BenchCommand implements Callable<Integer> {
             sc.parallelize(java.util.stream.IntStream.range(0, 64).boxed().toList(), 64).count();
             System.out.printf("master %s, %s, medians of %d rounds, seconds%n", sc.master(), sc.isLocal() ? "one JVM"
                     : (sc.sc().getExecutorMemoryStatus().size() - 1) + " executor JVM(s)", b.getInt("rounds"));
-            System.out.printf("%12s %10s %10s %12s %10s %10s %10s %10s %10s %14s%n", "parameters", "partitions",
-                    "broadcast", "MB to driver", "ordered", "tree", "tree-exec", "grouped", "ordered/s", "tree bits");
+            System.out.printf("%12s %10s %10s %12s %10s %10s %10s %10s %10s %10s %14s%n", "parameters", "partitions",
+                    "broadcast", "MB to driver", "ordered", "tree", "tree-exec", "grouped", "barrier", "ordered/s",
+                    "tree bits");
             for (long p : b.getLongList("parameters")) {
                 for (int n : b.getIntList("partitions")) {
                     SyncBenchmark.Result r = SyncBenchmark.run(sc, p, n, b.getInt("warmup"), b.getInt("rounds"),
                             c.getLong("instructgpt.seed"));
                     results.add(r);
-                    System.out.printf("%,12d %10d %10.3f %12.0f %10.3f %10.3f %10.3f %10.3f %10.2f %14s%n", p, n,
+                    System.out.printf("%,12d %10d %10.3f %12.0f %10.3f %10.3f %10.3f %10.3f %10s %10.2f %14s%n", p, n,
                             r.broadcastSeconds(), r.orderedDriverBytes() / 1e6, r.orderedSeconds(), r.treeSeconds(),
-                            r.treeOnExecutorSeconds(), r.groupedSeconds(), r.orderedDriverBytes() / 1e9 / r.orderedSeconds(),
+                            r.treeOnExecutorSeconds(), r.groupedSeconds(), Double.isNaN(r.barrierSeconds()) ? "-"
+                                    : String.format("%.3f", r.barrierSeconds()),
+                            r.orderedDriverBytes() / 1e9 / r.orderedSeconds(),
                             (r.treeMatchesOrdered() ? "=" : "!=") + " ordered" + (r.treeRepeatable() ? "" : ", varies"));
                 }
             }
@@ -161,7 +164,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         System.out.println("(ordered/s: GB of gradients into the driver per second; tree bits: whether treeAggregate's sum"
                 + " had the ordered sum's bits, and whether it varied between rounds; grouped: groups of 4 partitions summed"
-                + " in order on executors)");
+                + " in order on executors; barrier: rounds inside one barrier job, gradients exchanged by allGather"
+                + (results.stream().allMatch(SyncBenchmark.Result::barrierMatchesOrdered) ? ", with the ordered sum's bits"
+                : ", NOT always with the ordered sum's bits") + ")");
         System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(results));
         return 0;
     }
