@@ -40,7 +40,8 @@ public final class PpoBenchmark {
     }
 
     /** Median seconds per iteration of each part; generation and scoring are wall time (summed over partitions / partitions). */
-    public record Result(Map<String, Double> seconds, double rolloutTokensPerSec, int partitions) {
+    public record Result(Map<String, Double> seconds, double rolloutTokensPerSec, int partitions,
+                         List<Map<String, Double>> memory) {
         public double sparkShare() {
             return seconds.get("spark") / seconds.get("iteration");
         }
@@ -78,6 +79,8 @@ public final class PpoBenchmark {
         int iterations = b.getInt("iterations");
         Config run = ConfigFactory.parseMap(Map.of(
                         "instructgpt.ppo.policy", new Path(dir, "policy").toString(),
+                        // The defaults name the reference by the policy's path, resolved before this override.
+                        "instructgpt.ppo.reference", new Path(dir, "policy").toString(),
                         "instructgpt.ppo.reward-model", new Path(dir, "rm").toString(),
                         "instructgpt.ppo.value-model", new Path(dir, "rm").toString(),
                         "instructgpt.ppo.prompts", new Path(dir, "prompts").toString(),
@@ -114,7 +117,17 @@ public final class PpoBenchmark {
                 + n.get("time/spark_overhead").asDouble()));
         double tokens = median(timed, n -> n.get("response_length").asDouble())
                 * run.getInt("instructgpt.ppo.episodes-per-iteration");
-        return new Result(seconds, tokens / (seconds.get("generation") + seconds.get("scoring")), partitions);
+        List<Map<String, Double>> memory = new java.util.ArrayList<>();
+        for (JsonNode n : records) {
+            Map<String, Double> mb = new LinkedHashMap<>();
+            n.fieldNames().forEachRemaining(f -> {
+                if (f.startsWith("memory/")) {
+                    mb.put(f.substring("memory/".length()), n.get(f).asDouble());
+                }
+            });
+            memory.add(mb);
+        }
+        return new Result(seconds, tokens / (seconds.get("generation") + seconds.get("scoring")), partitions, memory);
     }
 
     private static String letters(SplittableRandom rng, int n) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.instructgpt.io.Fs;
+import org.instructgpt.report.MemoryUse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,9 +25,13 @@ public final class PipelineRun {
     private final Path runDir;
     private final List<StageTime> stages = new ArrayList<>();
 
-    /** One stage: its name, output, whether it was skipped as complete, and its wall seconds (when it ran). */
+    /**
+     * One stage: its name, output, whether it was skipped as complete, its wall seconds and its memory (this JVM's
+     * peaks during the stage and what it held after; {@link MemoryUse#megabytes}), both as of when it ran.
+     */
     public record StageTime(@JsonProperty("stage") String stage, @JsonProperty("output") String output,
-                            @JsonProperty("skipped") boolean skipped, @JsonProperty("seconds") double seconds) {
+                            @JsonProperty("skipped") boolean skipped, @JsonProperty("seconds") double seconds,
+                            @JsonProperty("memory") java.util.Map<String, Double> memory) {
     }
 
     /** A stage's work. */
@@ -84,8 +89,10 @@ public final class PipelineRun {
             LOG.info("pipeline: {} is complete ({}), skipped", name, new Path(output, MARKER));
             System.err.printf("pipeline: %s skipped: %s is complete%n", name, output);
             StageTime earlier = before.get(name);
-            stages.add(new StageTime(name, output, true, earlier == null ? Double.NaN : earlier.seconds()));
+            stages.add(new StageTime(name, output, true, earlier == null ? Double.NaN : earlier.seconds(),
+                    earlier == null ? null : earlier.memory()));
         } else {
+            MemoryUse.resetPeaks();
             long start = System.nanoTime();
             body.run();
             Path marker = new Path(output, MARKER);
@@ -93,8 +100,12 @@ public final class PipelineRun {
             fs.mkdirs(new Path(output));
             fs.create(marker, true).close();
             double seconds = (System.nanoTime() - start) / 1e9;
-            LOG.info("pipeline: {} done in {}", name, String.format("%.1f s", seconds));
-            stages.add(new StageTime(name, output, false, seconds));
+            MemoryUse mem = MemoryUse.now();
+            LOG.info("pipeline: {} done in {}; resident peak {} MB, heap peak {} MB, heap after GC {} MB, off-heap {} MB",
+                    name, String.format("%.1f s", seconds), mem.megabytes().get("resident_peak_mb"),
+                    mem.megabytes().get("heap_peak_mb"), mem.megabytes().get("heap_after_gc_mb"),
+                    mem.megabytes().get("off_heap_mb"));
+            stages.add(new StageTime(name, output, false, seconds, mem.megabytes()));
             afterStage.run();
         }
         Fs.writeJson(new Path(runDir, "pipeline.json"), stages);

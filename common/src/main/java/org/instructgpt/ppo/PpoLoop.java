@@ -5,6 +5,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.instructgpt.io.Provenance;
 import org.instructgpt.report.LossCurves;
+import org.instructgpt.report.MemoryUse;
 import org.instructgpt.report.MetricsLog;
 import org.instructgpt.report.Progress;
 import org.instructgpt.tokenizer.Tokenizer;
@@ -172,6 +173,8 @@ public final class PpoLoop {
         m.put("time/training", trainSeconds);
         m.put("time/spark_overhead", overhead);
         m.put("time/iteration", total);
+        // The driver's memory (all of it in local mode), to see that nothing grows from iteration to iteration.
+        MemoryUse.now().megabytes().forEach((k, v) -> m.put("memory/" + k, v));
         return m;
     }
 

@@ -26,15 +26,25 @@ final class RunReportText {
         s.append("## Plots\n\n");
         charts.forEach((file, caption) -> s.append("![").append(caption).append("](").append(file).append(")\n\n"));
         samples(s, eval);
-        s.append("## Time by stage\n\n| stage | seconds | this run |\n| --- | ---: | --- |\n");
+        s.append("## Time and memory by stage\n\nMemory is the pipeline's JVM (in local mode the driver and the executors):"
+                + " its resident peak and heap peak during the stage, and the heap still live after the last garbage"
+                + " collection at its end.\n\n| stage | seconds | resident peak MB | heap peak MB | heap after GC MB |"
+                + " this run |\n| --- | ---: | ---: | ---: | ---: | --- |\n");
         for (JsonNode st : stages) {
-            s.append(String.format("| %s | %.0f | %s |%n", st.path("stage").asText(), st.path("seconds").asDouble(),
-                    st.path("skipped").asBoolean() ? "skipped (complete)" : "ran"));
+            JsonNode m = st.path("memory");
+            s.append(String.format("| %s | %.0f | %s | %s | %s | %s |%n", st.path("stage").asText(),
+                    st.path("seconds").asDouble(), megabytes(m, "resident_peak_mb"), megabytes(m, "heap_peak_mb"),
+                    megabytes(m, "heap_after_gc_mb"), st.path("skipped").asBoolean() ? "skipped (complete)" : "ran"));
         }
         provenance(s, provenance);
         s.append("\n## Configuration\n\n```hocon\n").append(root.getConfig("instructgpt").root().render(
                 ConfigRenderOptions.concise().setFormatted(true).setJson(false))).append("\n```\n");
         return s.toString();
+    }
+
+    private static String megabytes(JsonNode memory, String key) {
+        double v = memory.path(key).asDouble(-1);
+        return v < 0 ? "-" : String.format("%.0f", v);
     }
 
     private static void findings(StringBuilder s, JsonNode e, String small) {

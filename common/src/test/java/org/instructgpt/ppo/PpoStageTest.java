@@ -106,7 +106,8 @@ class PpoStageTest {
             assertEquals(1.0, n.get("policy/first_ratio").asDouble(), 1e-3, "rollout and training passes agree: " + n);
             assertTrue(n.get("objective/kl").asDouble() < 10, "KL bounded: " + n);
             for (String k : List.of("loss/policy", "loss/value", "loss/ptx", "policy/approxkl", "policy/clipfrac",
-                    "val/clipfrac", "objective/entropy", "val/explained_variance", "eos_rate", "response_length")) {
+                    "val/clipfrac", "objective/entropy", "val/explained_variance", "eos_rate", "response_length",
+                    "memory/heap_peak_mb", "memory/heap_after_gc_mb")) {
                 assertTrue(n.has(k) && Double.isFinite(n.get(k).asDouble()), k + " in " + n);
             }
         }

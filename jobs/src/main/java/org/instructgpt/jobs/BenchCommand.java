@@ -126,8 +126,16 @@ public final class BenchCommand implements Callable<Integer> {
                         + " %.2f + Spark %.2f (%.1f%%); rollout %.0f tok/s%n", c.getString("instructgpt.bench.ppo.config"),
                 c.getInt("instructgpt.ppo.episodes-per-iteration"), r.partitions(), s.get("iteration"), s.get("generation"),
                 s.get("scoring"), s.get("training"), s.get("spark"), 100 * r.sparkShare(), r.rolloutTokensPerSec());
+        System.out.println("memory after each iteration, MB (this JVM: the driver and, in local mode, the executors):");
+        System.out.printf("%9s %14s %10s %10s %14s %9s%n", "iteration", "heap after GC", "heap peak", "off-heap",
+                "resident peak", "resident");
+        for (int i = 0; i < r.memory().size(); i++) {
+            Map<String, Double> m = r.memory().get(i);
+            System.out.printf("%9d %14.0f %10.0f %10.0f %14.0f %9.0f%n", i + 1, m.get("heap_after_gc_mb"),
+                    m.get("heap_peak_mb"), m.get("off_heap_mb"), m.get("resident_peak_mb"), m.get("resident_mb"));
+        }
         Map<String, Object> json = new LinkedHashMap<>(Map.of("seconds", s, "rollout_tokens_per_sec",
-                r.rolloutTokensPerSec(), "partitions", r.partitions()));
+                r.rolloutTokensPerSec(), "partitions", r.partitions(), "memory", r.memory()));
         System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(json));
         return 0;
     }

@@ -162,7 +162,7 @@ class InstructGptCommandTest {
 
         String report = Files.readString(runs.resolve("report/report.md"));
         for (String part : List.of("The paper's findings", "| 4 | fewer hallucinations", "ppo-ptx-small against base (",
-                "cloze accuracy: PPO", "![", "Time by stage", "## Provenance", "Configuration")) {
+                "cloze accuracy: PPO", "![", "Time and memory by stage", "## Provenance", "Configuration")) {
             assertTrue(report.contains(part), part);
         }
         JsonNode metrics = new ObjectMapper().readTree(runs.resolve("report/metrics.json").toFile());
@@ -176,6 +176,7 @@ class InstructGptCommandTest {
         for (JsonNode st : stages) {
             assertTrue(st.get("skipped").asBoolean(), st.get("stage").asText() + " skipped on the rerun");
             assertTrue(st.get("seconds").asDouble() > 0, "the time it took when it ran is kept");
+            assertTrue(st.get("memory").get("heap_peak_mb").asDouble() > 0, "and its memory");
         }
         assertTrue(java.util.Arrays.equals(evalBefore, Files.readAllBytes(runs.resolve("eval/eval.json"))));
         assertEquals(ppoBefore, Files.getLastModifiedTime(runs.resolve("ppo/final/model.safetensors")));

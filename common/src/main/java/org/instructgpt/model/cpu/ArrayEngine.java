@@ -73,6 +73,11 @@ public final class ArrayEngine implements GptEngine {
         act = new ArrayActivations(cfg);
     }
 
+    /** For tests of the buffers' sizes. */
+    ArrayActivations activations() {
+        return act;
+    }
+
     @Override
     public EngineKind kind() {
         return EngineKind.ARRAY;
@@ -80,8 +85,13 @@ public final class ArrayEngine implements GptEngine {
 
     @Override
     public PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode) {
+        return forward(in, request, mode, false);
+    }
+
+    /** {@code keep}: keep every layer's activations for a backward pass (else one layer's buffers serve them all). */
+    private PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
         readParameters();
-        transformer(in, mode);
+        transformer(in, mode, keep);
         int n = in.batch() * in.time();
         softmax = null;
         scalarDone = request.scalar();
@@ -107,7 +117,7 @@ public final class ArrayEngine implements GptEngine {
 
     @Override
     public PassOutput forwardBackward(ModelInput in, PassRequest request, ForwardMode mode, Loss loss) {
-        PassOutput out = forward(in, request, mode);
+        PassOutput out = forward(in, request, mode, true);
         OutputGradient d = loss.gradient(out);
         backward(d.dLogProbs(), d.dScalar());
         return out;
@@ -115,6 +125,12 @@ public final class ArrayEngine implements GptEngine {
 
     private void backward(double[] dLogProbs, double[] dScalar) {
         int n = input.batch() * input.time();
+        if (g == null) {
+            // Only models that are trained get gradient buffers: PPO's reference, reward model and rollout copies
+            // never do, and at config M each pair of buffers is 52 MB.
+            g = new float[p.length];
+            gradScratch = new float[p.length];
+        }
         Arrays.fill(g, 0f);
         float[] dhF = act.rowsC;
         Arrays.fill(dhF, 0, n * c, 0f);
@@ -164,8 +180,6 @@ public final class ArrayEngine implements GptEngine {
         if (p == null) {
             int size = (int) model.params().size();
             p = new float[size];
-            g = new float[size];
-            gradScratch = new float[size];
         }
         FloatBuffer src = VectorMath.bytes(model.params().flat()).asFloatBuffer();
         src.get(0, p);
@@ -181,12 +195,12 @@ public final class ArrayEngine implements GptEngine {
 
     // ---------------------------------------------------------------------------------------------- forward
 
-    private void transformer(ModelInput in, ForwardMode mode) {
+    private void transformer(ModelInput in, ForwardMode mode, boolean keep) {
         Gpt2Layout.checkIdsAndPositions(in, cfg);
         int b = in.batch();
         int t = in.time();
         int n = b * t;
-        act.ensure(b, t, Runtime.getRuntime().maxMemory());
+        act.ensure(b, t, keep, Runtime.getRuntime().maxMemory());
         input = in;
         float[] x = act.x;
         for (int i = 0; i < n; i++) {
@@ -199,7 +213,7 @@ public final class ArrayEngine implements GptEngine {
         act.embKeep = dropout(x, n * c, cfg.embdPdrop, mode, Gpt2Layout.embeddingDropout());
         for (int l = 0; l < at.blocks.length; l++) {
             ArrayLayout.Block w = at.blocks[l];
-            ArrayActivations.Saved s = act.saved[l];
+            ArrayActivations.Saved s = act.saved[keep ? l : 0];
             layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
             HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
                     p, w.attnB(), false);

@@ -38,6 +38,41 @@ class ArrayEngineTest {
         assertArrayEquals(doubled, twice, "a second pass adds exactly the same gradient");
     }
 
+    /**
+     * A pass with no backward after it (scoring, sampling's log-probs) keeps one layer's activations, so it costs a
+     * layer's memory; passes of any size in any order still give a fresh engine's results, bit for bit.
+     */
+    @Test
+    void evalPassesReuseOneLayerAndLeaveLaterGradientsExact() {
+        GptConfig cfg = GptConfig.of(64, 48, 64, 3, 2);
+        Gpt2Model model = EngineFixtures.referenceAnd(EngineFixtures.ARRAY_FLOAT, cfg, false)[1];
+        Gpt2Model fresh = EngineFixtures.referenceAnd(EngineFixtures.ARRAY_FLOAT, cfg, false)[1];
+        ModelInput big = EngineFixtures.paddedInput(cfg, 6, 40);
+        ModelInput small = EngineFixtures.paddedInput(cfg, 2, 43);
+        LanguageModelLoss.Targets tb = LanguageModelLoss.shifted(big, null);
+        LanguageModelLoss.Targets ts = LanguageModelLoss.shifted(small, null);
+
+        double evalBig = LanguageModelLoss.loss(model, big, tb, 1.0);
+        ArrayActivations act = ((ArrayEngine) model.engine()).activations();
+        assertTrue(act.saved[0].u != null && act.saved[1].u == null && act.saved[2].u == null,
+                "an eval pass sizes one layer");
+        assertEquals(LanguageModelLoss.loss(fresh, big, tb, 1.0), evalBig);
+
+        model.grads().zero();
+        fresh.grads().zero();
+        double trainSmall = LanguageModelLoss.forwardBackward(model, small, ts, 1.0, ForwardMode.train(5));
+        assertEquals(LanguageModelLoss.forwardBackward(fresh, small, ts, 1.0, ForwardMode.train(5)), trainSmall);
+        assertArrayEquals(fresh.grads().flat().toFloatVector(), model.grads().flat().toFloatVector());
+        assertTrue(act.saved[2].u.length < act.saved[0].u.length, "kept layers sized for the training pass only");
+        // An eval pass between two backward passes leaves the second backward exact.
+        assertEquals(evalBig, LanguageModelLoss.loss(model, big, tb, 1.0));
+        model.grads().zero();
+        fresh.grads().zero();
+        LanguageModelLoss.forwardBackward(model, big, tb, 1.0, ForwardMode.train(6));
+        LanguageModelLoss.forwardBackward(fresh, big, tb, 1.0, ForwardMode.train(6));
+        assertArrayEquals(fresh.grads().flat().toFloatVector(), model.grads().flat().toFloatVector());
+    }
+
     @Test
     void aMicroBatchWhoseActivationsWouldNotFitIsRefusedNamingTheRemedy() {
         Gpt2Model m = Gpt2Model.create(GptConfig.of(50257, 1024, 64, 1, 1), DataType.FLOAT, false, EngineKind.ARRAY);

@@ -1,0 +1,41 @@
+package org.instructgpt.report;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+class MemoryUseTest {
+    @Test
+    void readsTheHeapAndTheResidentSize() {
+        assumeTrue(Files.isReadable(Path.of("/proc/self/status")), "Linux only");
+        MemoryUse m = MemoryUse.now();
+        assertTrue(m.residentBytes() > 50_000_000L, "a JVM with Spark's classes holds more than 50 MB: " + m);
+        assertTrue(m.residentPeakBytes() >= m.residentBytes(), m.toString());
+        assertTrue(m.heapCommitted() > 0 && m.heapPeak() > 0, m.toString());
+    }
+
+    @Test
+    void aHeldArrayShowsInTheHeapPeak() {
+        MemoryUse.resetPeaks();
+        long before = MemoryUse.now().heapPeak();
+        float[] held = new float[50_000_000];
+        held[held.length - 1] = 1;
+        long after = MemoryUse.now().heapPeak();
+        assertTrue(after - before >= 150_000_000L, "200 MB allocated, peak " + before + " -> " + after);
+        assertEquals(1f, held[held.length - 1]);
+    }
+
+    @Test
+    void megabytesForTheMetricsFiles() {
+        Map<String, Double> mb = new MemoryUse(2_500_000, 10_000_000, 20_000_000, 0, -1, -1).megabytes();
+        assertEquals(2.5, mb.get("heap_after_gc_mb"));
+        assertEquals(10.0, mb.get("heap_peak_mb"));
+        assertEquals(-1.0, mb.get("resident_mb"), "unknown stays -1");
+    }
+}
