@@ -34,5 +34,6 @@ public final class ExecutorPools {
     static void clearHere() {
         ModelPool.clear();
         ReplicaPool.clear();
+        org.instructgpt.model.cpu.EvalActivations.clear();
     }
 }

@@ -49,7 +49,10 @@ public final class ArrayEngine implements GptEngine {
     private float[] p;
     private float[] g;
     private float[] gradScratch;
-    private final ArrayActivations act;
+    /** This engine's buffers, for passes a backward follows. */
+    private final ArrayActivations own;
+    /** The buffers of the pass under way: {@link #own}, or a shared set for a pass with no backward. */
+    private ArrayActivations act;
     // The last forward's input and head state.
     private ModelInput input;
     private ArrayHeads.Softmax softmax;
@@ -70,12 +73,13 @@ public final class ArrayEngine implements GptEngine {
         if (size >= Integer.MAX_VALUE) {
             throw new IllegalArgumentException("the array engine holds at most 2^31 parameters; this model has " + size);
         }
-        act = new ArrayActivations(cfg);
+        own = new ArrayActivations(cfg);
+        act = own;
     }
 
     /** For tests of the buffers' sizes. */
     ArrayActivations activations() {
-        return act;
+        return own;
     }
 
     @Override
@@ -88,8 +92,26 @@ public final class ArrayEngine implements GptEngine {
         return forward(in, request, mode, false);
     }
 
-    /** {@code keep}: keep every layer's activations for a backward pass (else one layer's buffers serve them all). */
+    /**
+     * {@code keep}: keep every layer's activations in this engine's own buffers for a backward pass; otherwise the
+     * pass runs in a set borrowed from {@link EvalActivations}, where one layer's buffers serve every layer.
+     */
     private PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
+        if (keep) {
+            return pass(in, request, mode, true);
+        }
+        act = EvalActivations.borrow(cfg);
+        try {
+            PassOutput out = pass(in, request, mode, false);
+            softmax = null;
+            return out;
+        } finally {
+            EvalActivations.giveBack(cfg, act);
+            act = own;
+        }
+    }
+
+    private PassOutput pass(ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
         readParameters();
         transformer(in, mode, keep);
         int n = in.batch() * in.time();

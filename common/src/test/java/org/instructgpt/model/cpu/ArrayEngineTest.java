@@ -39,8 +39,8 @@ class ArrayEngineTest {
     }
 
     /**
-     * A pass with no backward after it (scoring, sampling's log-probs) keeps one layer's activations, so it costs a
-     * layer's memory; passes of any size in any order still give a fresh engine's results, bit for bit.
+     * A pass with no backward after it (scoring, sampling's log-probs) runs in a shared set of buffers where one layer's
+     * serve every layer; passes of any size in any order still give a fresh engine's results, bit for bit.
      */
     @Test
     void evalPassesReuseOneLayerAndLeaveLaterGradientsExact() {
@@ -52,18 +52,21 @@ class ArrayEngineTest {
         LanguageModelLoss.Targets tb = LanguageModelLoss.shifted(big, null);
         LanguageModelLoss.Targets ts = LanguageModelLoss.shifted(small, null);
 
+        EvalActivations.clear();
         double evalBig = LanguageModelLoss.loss(model, big, tb, 1.0);
         ArrayActivations act = ((ArrayEngine) model.engine()).activations();
-        assertTrue(act.saved[0].u != null && act.saved[1].u == null && act.saved[2].u == null,
-                "an eval pass sizes one layer");
+        assertTrue(act.saved[0].u == null, "an eval pass leaves the engine's own buffers alone");
+        assertEquals(1, EvalActivations.held(), "it ran in a shared set and gave it back");
         assertEquals(LanguageModelLoss.loss(fresh, big, tb, 1.0), evalBig);
+        assertEquals(1, EvalActivations.held(), "the second model's pass reused that set");
 
         model.grads().zero();
         fresh.grads().zero();
         double trainSmall = LanguageModelLoss.forwardBackward(model, small, ts, 1.0, ForwardMode.train(5));
         assertEquals(LanguageModelLoss.forwardBackward(fresh, small, ts, 1.0, ForwardMode.train(5)), trainSmall);
         assertArrayEquals(fresh.grads().flat().toFloatVector(), model.grads().flat().toFloatVector());
-        assertTrue(act.saved[2].u.length < act.saved[0].u.length, "kept layers sized for the training pass only");
+        assertTrue(act.saved[2].u.length == act.saved[0].u.length && act.saved[0].u.length < 6 * 40 * cfg.nInner,
+                "the engine's own buffers sized for the training pass only");
         // An eval pass between two backward passes leaves the second backward exact.
         assertEquals(evalBig, LanguageModelLoss.loss(model, big, tb, 1.0));
         model.grads().zero();
