@@ -137,14 +137,7 @@ public final class SyncBenchmark {
     static float[] ordered(JavaSparkContext sc, JavaRDD<Integer> parts, float[] params) {
         Broadcast<byte[]> b = sc.broadcast(toBytes(params));
         try {
-            List<Gradient> grads = new ArrayList<>(parts.map(i -> new Gradient(i, toBytes(gradient(b.value(), i))))
-                    .collect());
-            grads.sort(Comparator.comparingInt(Gradient::partition));
-            float[] sum = new float[params.length];
-            for (Gradient g : grads) {
-                addInto(sum, g.bytes());
-            }
-            return sum;
+            return inOrder(parts.map(i -> new Gradient(i, toBytes(gradient(b.value(), i)))).collect(), params.length);
         } finally {
             b.destroy();
         }
@@ -170,25 +163,15 @@ public final class SyncBenchmark {
         int groups = (parts.getNumPartitions() + GROUP - 1) / GROUP;
         int n = params.length;
         try {
-            List<Gradient> sums = new ArrayList<>(parts
+            List<Gradient> sums = parts
                     .mapToPair(i -> new scala.Tuple2<>(i / GROUP, new Gradient(i, toBytes(gradient(b.value(), i)))))
                     .groupByKey(groups)
                     .map(g -> {
                         List<Gradient> members = new ArrayList<>();
                         g._2().forEach(members::add);
-                        members.sort(Comparator.comparingInt(Gradient::partition));
-                        float[] sum = new float[n];
-                        for (Gradient m : members) {
-                            addInto(sum, m.bytes());
-                        }
-                        return new Gradient(g._1(), toBytes(sum));
-                    }).collect());
-            sums.sort(Comparator.comparingInt(Gradient::partition));
-            float[] total = new float[params.length];
-            for (Gradient s : sums) {
-                addInto(total, s.bytes());
-            }
-            return total;
+                        return new Gradient(g._1(), toBytes(inOrder(members, n)));
+                    }).collect();
+            return inOrder(sums, n);
         } finally {
             b.destroy();
         }
@@ -242,6 +225,17 @@ public final class SyncBenchmark {
             List<float[]> out = index == 0 ? List.of(sum) : List.of();
             return scala.collection.JavaConverters.asScalaIterator(out.iterator());
         }
+    }
+
+    /** The sum of {@code parts} added in the order of their index, whatever order they arrived in. */
+    static float[] inOrder(List<Gradient> parts, int n) {
+        List<Gradient> sorted = new ArrayList<>(parts);
+        sorted.sort(Comparator.comparingInt(Gradient::partition));
+        float[] sum = new float[n];
+        for (Gradient g : sorted) {
+            addInto(sum, g.bytes());
+        }
+        return sum;
     }
 
     private static void addInto(float[] sum, byte[] bytes) {

@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * This JVM's memory, read without forcing a collection: the heap live after the last garbage collection (what is
- * really held; the heap in use between collections is mostly garbage), the heap's peak (the sum of each pool's own
+ * This JVM's memory, read without forcing a collection: what each heap pool held after its own last collection
+ * (closer to what is held than the heap in use, which between collections is mostly garbage; but G1 collects its old
+ * generation rarely, so this still counts garbage there), the heap's peak (the sum of each pool's own
  * peak, so an upper bound that can exceed the committed size) and committed size, ND4J's
  * off-heap buffers (JavaCPP's count) and NIO's direct buffers, and the process's resident size and its peak from
  * {@code /proc/self/status} (Linux; -1 elsewhere). In local mode the driver and the executors are this one JVM.

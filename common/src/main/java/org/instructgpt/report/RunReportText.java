@@ -27,8 +27,9 @@ final class RunReportText {
         charts.forEach((file, caption) -> s.append("![").append(caption).append("](").append(file).append(")\n\n"));
         samples(s, eval);
         s.append("## Time and memory by stage\n\nMemory is the pipeline's JVM (in local mode the driver and the executors):"
-                + " its resident peak and heap peak during the stage, and the heap still live after the last garbage"
-                + " collection at its end.\n\n| stage | seconds | resident peak MB | heap peak MB | heap after GC MB |"
+                + " its resident peak and heap peak during the stage, and what the heap's pools held after their last"
+                + " collections at its end (an upper bound on what was live: G1 collects its old generation rarely)."
+                + "\n\n| stage | seconds | resident peak MB | heap peak MB | heap after GC MB |"
                 + " this run |\n| --- | ---: | ---: | ---: | ---: | --- |\n");
         for (JsonNode st : stages) {
             JsonNode m = st.path("memory");
