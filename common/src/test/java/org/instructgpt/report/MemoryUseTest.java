@@ -21,13 +21,13 @@ class MemoryUseTest {
     }
 
     @Test
-    void aHeldArrayShowsInTheHeapPeak() {
+    void aHeldArrayShowsInTheHeapPeakAfterAReset() {
         MemoryUse.resetPeaks();
-        long before = MemoryUse.now().heapPeak();
         float[] held = new float[50_000_000];
         held[held.length - 1] = 1;
-        long after = MemoryUse.now().heapPeak();
-        assertTrue(after - before >= 150_000_000L, "200 MB allocated, peak " + before + " -> " + after);
+        MemoryUse m = MemoryUse.now();
+        // Other tests' garbage may be in the peak too; the 200 MB held now must be.
+        assertTrue(m.heapPeak() >= 200_000_000L && m.heapCommitted() >= 200_000_000L, m.toString());
         assertEquals(1f, held[held.length - 1]);
     }
 
