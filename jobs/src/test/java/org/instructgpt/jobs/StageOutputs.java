@@ -41,8 +41,11 @@ final class StageOutputs {
             return 0;
         }
         try (var dirs = Files.list(checkpoints)) {
-            return dirs.filter(d -> Files.exists(d.resolve("model.safetensors"))
-                    || Files.exists(d.resolve("value/model.safetensors"))).count();
+            // A checkpoint is written under a hidden staging name and moved into place when complete: only those count
+            // (the PPO fault test once struck while the first one was still being written, and nothing was resumed).
+            return dirs.filter(d -> !d.getFileName().toString().startsWith("."))
+                    .filter(d -> Files.exists(d.resolve("model.safetensors"))
+                            || Files.exists(d.resolve("value/model.safetensors"))).count();
         }
     }
 }
