@@ -5,8 +5,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,6 +14,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
+
+import static org.instructgpt.train.FloatBytes.toBytes;
+import static org.instructgpt.train.FloatBytes.view;
 
 /**
  * What one synchronisation round of data-parallel training costs without the computation: the driver broadcasts P
@@ -272,16 +273,6 @@ public final class SyncBenchmark {
 
     /** A partition's gradient as it travels in the ordered round. */
     record Gradient(int partition, byte[] bytes) implements java.io.Serializable {
-    }
-
-    static byte[] toBytes(float[] v) {
-        byte[] out = new byte[v.length * 4];
-        ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(v);
-        return out;
-    }
-
-    static FloatBuffer view(byte[] b) {
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     }
 
     static float[] randomFloats(int n, long seed) {

@@ -10,14 +10,19 @@ import java.nio.ByteOrder;
 /**
  * Flat float buffers shipped through Spark as little-endian bytes. Kryo writes a float[] element by element and
  * ND4J's {@code toFloatVector()} took 80 ms for 3.4M floats; on the CPU backend the bytes are copied straight out of
- * and into the array's memory instead (other backends take ND4J's own copies).
+ * and into the array's memory instead (other backends take ND4J's own copies). The float[] helpers serve code that
+ * ships plain arrays (the synchronisation benchmark).
  */
-final class FloatBytes {
+public final class FloatBytes {
     /** The most floats one Java byte array holds (the JVM's array limit, a little under 2^31 bytes). */
     static final long MAX_FLOATS = (Integer.MAX_VALUE - 8) / 4;
-    private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
 
     private FloatBytes() {
+    }
+
+    /** Read on first use, so the float[] helpers do not load ND4J's backend. */
+    private static final class Backend {
+        static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
     }
 
     /** Refuses a model whose parameters would not fit one byte array, before any step is tried. */
@@ -31,7 +36,7 @@ final class FloatBytes {
 
     /** A contiguous float vector in CPU memory, which {@link #floats} can read and write in place. */
     static boolean direct(INDArray a) {
-        return CPU && a.dataType() == DataType.FLOAT && a.isVector() && a.elementWiseStride() == 1 && a.length() < Integer.MAX_VALUE / 4;
+        return Backend.CPU && a.dataType() == DataType.FLOAT && a.isVector() && a.elementWiseStride() == 1 && a.length() < Integer.MAX_VALUE / 4;
     }
 
     private static ByteBuffer memory(INDArray a) {
@@ -51,7 +56,7 @@ final class FloatBytes {
             memory(a).get(out);
             return out;
         }
-        ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a.toFloatVector());
+        view(out).put(a.toFloatVector());
         return out;
     }
 
@@ -73,14 +78,21 @@ final class FloatBytes {
         a.assign(Nd4j.createFromArray(v).castTo(a.dataType()));
     }
 
-    /** The floats in {@code b}, read in place. */
-    static java.nio.FloatBuffer view(byte[] b) {
+    /** v as little-endian bytes. */
+    public static byte[] toBytes(float[] v) {
+        byte[] out = new byte[v.length * 4];
+        view(out).put(v);
+        return out;
+    }
+
+    /** The floats in {@code b}, read and written in place. */
+    public static java.nio.FloatBuffer view(byte[] b) {
         return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
     }
 
-    static float[] toFloats(byte[] b) {
+    public static float[] toFloats(byte[] b) {
         float[] v = new float[b.length / 4];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        view(b).get(v);
         return v;
     }
 }

@@ -58,6 +58,40 @@ class HeapGemmTest {
         check(HeapGemm.Operand.rows(rowsA, 0, k), w, 0, n, out, new float[m * n], 0, n, m, n, k, bias, 0, false);
     }
 
+    /**
+     * The class's promise: every output is the FMA chain over k in index order from its start, whatever tile height
+     * (12, 8, 4, 1), packing or k block its row and column fall in, so bits do not depend on m or n.
+     */
+    @ParameterizedTest
+    @CsvSource({"1,32,7", "4,64,300", "12,96,40", "16,32,513", "27,160,260", "29,64,9", "124,128,33", "250,40,300"})
+    void everyOutputIsTheFmaChainInOrder(int m, int n, int k) {
+        SplittableRandom r = new SplittableRandom(m * 7919L + n * 31L + k);
+        float[] a = random(r, m * k);
+        float[] b = random(r, k * n);
+        float[] bias = random(r, n);
+        float[] c = new float[m * n];
+        HeapGemm.gemm(HeapGemm.Operand.rows(a, 0, k), HeapGemm.Operand.rows(b, 0, n), c, 0, n, m, n, k, bias, 0, false);
+        float[] ct = new float[m * n];
+        float[] at = new float[k * m];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                at[p * m + i] = a[i * k + p];
+            }
+        }
+        HeapGemm.gemm(HeapGemm.Operand.transposed(at, 0, m), HeapGemm.Operand.rows(b, 0, n), ct, 0, n, m, n, k, bias, 0,
+                false);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float want = bias[j];
+                for (int p = 0; p < k; p++) {
+                    want = Math.fma(a[i * k + p], b[p * n + j], want);
+                }
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(c[i * n + j]), "c[" + i + "," + j + "]");
+                assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(ct[i * n + j]), "transposed a, c[" + i + "," + j + "]");
+            }
+        }
+    }
+
     private static void check(HeapGemm.Operand a, float[] b, int bOff, int ldb, float[] c, float[] before, int cOff,
                               int ldc, int m, int n, int k, float[] bias, int biasOff, boolean accumulate) {
         for (int i = 0; i < m; i++) {
