@@ -49,10 +49,8 @@ public final class ArrayEngine implements GptEngine {
     private float[] p;
     private float[] g;
     private float[] gradScratch;
-    /** This engine's buffers, for passes a backward follows. */
+    /** This engine's buffers, for passes a backward follows (which reads them). */
     private final ArrayActivations own;
-    /** The buffers of the pass under way: {@link #own}, or a shared set for a pass with no backward. */
-    private ArrayActivations act;
     // The last forward's input and head state.
     private ModelInput input;
     private ArrayHeads.Softmax softmax;
@@ -74,7 +72,6 @@ public final class ArrayEngine implements GptEngine {
             throw new IllegalArgumentException("the array engine holds at most 2^31 parameters; this model has " + size);
         }
         own = new ArrayActivations(cfg);
-        act = own;
     }
 
     /** For tests of the buffers' sizes. */
@@ -98,22 +95,21 @@ public final class ArrayEngine implements GptEngine {
      */
     private PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
         if (keep) {
-            return pass(in, request, mode, true);
+            return pass(own, in, request, mode, true);
         }
-        act = EvalActivations.borrow(cfg);
+        ArrayActivations shared = EvalActivations.borrow(cfg);
         try {
-            PassOutput out = pass(in, request, mode, false);
+            PassOutput out = pass(shared, in, request, mode, false);
             softmax = null;
             return out;
         } finally {
-            EvalActivations.giveBack(cfg, act);
-            act = own;
+            EvalActivations.giveBack(cfg, shared);
         }
     }
 
-    private PassOutput pass(ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
+    private PassOutput pass(ArrayActivations act, ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
         readParameters();
-        transformer(in, mode, keep);
+        transformer(act, in, mode, keep);
         int n = in.batch() * in.time();
         softmax = null;
         scalarDone = request.scalar();
@@ -154,16 +150,16 @@ public final class ArrayEngine implements GptEngine {
             gradScratch = new float[p.length];
         }
         Arrays.fill(g, 0f);
-        float[] dhF = act.rowsC;
+        float[] dhF = own.rowsC;
         Arrays.fill(dhF, 0, n * c, 0f);
         if (dLogProbs != null) {
             if (softmax == null) {
                 throw new IllegalStateException("the forward pass computed no log-probs to back-propagate");
             }
-            ArrayHeads.backward(softmax, act.logits, n, vocab, dLogProbs);
+            ArrayHeads.backward(softmax, own.logits, n, vocab, dLogProbs);
             // dhF = dLogits wte; dwte += dLogits^T hF.
-            HeapGemm.gemm(Operand.rows(act.logits, 0, vocab), Operand.rows(p, at.wte, c), dhF, 0, c, n, c, vocab, null, 0, false);
-            HeapGemm.gemm(Operand.transposed(act.logits, 0, vocab), Operand.rows(act.hF, 0, c), g, at.wte, c, vocab, c, n,
+            HeapGemm.gemm(Operand.rows(own.logits, 0, vocab), Operand.rows(p, at.wte, c), dhF, 0, c, n, c, vocab, null, 0, false);
+            HeapGemm.gemm(Operand.transposed(own.logits, 0, vocab), Operand.rows(own.hF, 0, c), g, at.wte, c, vocab, c, n,
                     null, 0, true);
         }
         if (dScalar != null) {
@@ -174,7 +170,7 @@ public final class ArrayEngine implements GptEngine {
                 float ds = (float) dScalar[i];
                 if (ds != 0f) {
                     ArrayKernels.addScaled(dhF, i * c, p, at.score, c, ds);
-                    ArrayKernels.addScaled(g, at.score, act.hF, i * c, c, ds);
+                    ArrayKernels.addScaled(g, at.score, own.hF, i * c, c, ds);
                 }
             }
         }
@@ -217,7 +213,7 @@ public final class ArrayEngine implements GptEngine {
 
     // ---------------------------------------------------------------------------------------------- forward
 
-    private void transformer(ModelInput in, ForwardMode mode, boolean keep) {
+    private void transformer(ArrayActivations act, ModelInput in, ForwardMode mode, boolean keep) {
         Gpt2Layout.checkIdsAndPositions(in, cfg);
         int b = in.batch();
         int t = in.time();
@@ -278,34 +274,34 @@ public final class ArrayEngine implements GptEngine {
 
     // ---------------------------------------------------------------------------------------------- backward
 
-    /** From d(loss)/d(hF) (in {@code act.rowsC}) to every parameter's gradient in {@code g}. */
+    /** From d(loss)/d(hF) (in {@code own.rowsC}) to every parameter's gradient in {@code g}. */
     private void transformerBackward(float[] dhF) {
         int b = input.batch();
         int t = input.time();
         int n = b * t;
-        float[] dx = act.rowsC2;
+        float[] dx = own.rowsC2;
         Arrays.fill(dx, 0, n * c, 0f);
-        layerNormBackward(dhF, act.xhatF, act.rstdF, n, at.lnfG, at.lnfB, dx);
+        layerNormBackward(dhF, own.xhatF, own.rstdF, n, at.lnfG, at.lnfB, dx);
         for (int l = at.blocks.length - 1; l >= 0; l--) {
             ArrayLayout.Block w = at.blocks[l];
-            ArrayActivations.Saved s = act.saved[l];
+            ArrayActivations.Saved s = own.saved[l];
             // x += drop(act outW + outB)
-            float[] dm = masked(dx, s.residKeep2, act.rowsC, n * c);
-            linearBackward(s.act, inner, dm, c, n, w.outW(), w.outB(), act.rowsInner);
-            geluBackward(s.u, s.tanh, act.rowsInner, n * inner);
+            float[] dm = masked(dx, s.residKeep2, own.rowsC, n * c);
+            linearBackward(s.act, inner, dm, c, n, w.outW(), w.outB(), own.rowsInner);
+            geluBackward(s.u, s.tanh, own.rowsInner, n * inner);
             // act = gelu(h2 fcW + fcB)
-            linearBackward(s.h2, c, act.rowsInner, inner, n, w.fcW(), w.fcB(), act.rowsC);
-            layerNormBackward(act.rowsC, s.xhat2, s.rstd2, n, w.ln2g(), w.ln2b(), dx);
+            linearBackward(s.h2, c, own.rowsInner, inner, n, w.fcW(), w.fcB(), own.rowsC);
+            layerNormBackward(own.rowsC, s.xhat2, s.rstd2, n, w.ln2g(), w.ln2b(), dx);
             // x += drop(att projW + projB)
-            float[] da = masked(dx, s.residKeep1, act.rowsC, n * c);
-            float[] dAtt = act.rowsInner;
+            float[] da = masked(dx, s.residKeep1, own.rowsC, n * c);
+            float[] dAtt = own.rowsInner;
             linearBackward(s.att, c, da, c, n, w.projW(), w.projB(), dAtt);
-            attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, act.rows3C);
-            linearBackward(s.h1, c, act.rows3C, 3 * c, n, w.attnW(), w.attnB(), act.rowsC);
-            layerNormBackward(act.rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
+            attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, own.rows3C);
+            linearBackward(s.h1, c, own.rows3C, 3 * c, n, w.attnW(), w.attnB(), own.rowsC);
+            layerNormBackward(own.rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
         }
-        if (act.embKeep != null) {
-            multiply(dx, 0, act.embKeep, 0, dx, 0, n * c);
+        if (own.embKeep != null) {
+            multiply(dx, 0, own.embKeep, 0, dx, 0, n * c);
         }
         for (int i = 0; i < n; i++) {
             add(g, at.wte + input.ids()[i] * c, dx, i * c, c);
