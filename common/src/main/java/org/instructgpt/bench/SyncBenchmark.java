@@ -34,6 +34,8 @@ import static org.instructgpt.train.FloatBytes.view;
  *   <li>{@code barrier}: no job per round — one barrier job whose tasks run every round, exchanging gradients with
  *   {@code BarrierTaskContext.allGather} (messages in partition order) and each summing them in partition order, so
  *   every task holds the ordered sum's bits. The time is the job's divided by its rounds.</li>
+ *   <li>{@code endpoint}: no job per round either — one ordinary job whose tasks exchange gradients with a socket on
+ *   the driver, which sums them in partition order ({@link DriverExchangeRounds}). The job's time over its rounds.</li>
  * </ul>
  * A partition's "gradient" is the broadcast vector times a factor of its own, so the sums differ by partition and the
  * order of addition shows in their bits; {@link Result#treeMatchesOrdered} says whether it did.
@@ -45,8 +47,9 @@ public final class SyncBenchmark {
     /** Median seconds of each phase for P parameters over n partitions, and what crossed the network. */
     public record Result(long parameters, int partitions, double broadcastSeconds, double orderedSeconds,
                          double treeSeconds, double treeOnExecutorSeconds, double groupedSeconds,
-                         double barrierSeconds, boolean treeMatchesOrdered, boolean treeRepeatable,
-                         boolean groupedRepeatable, boolean barrierMatchesOrdered) {
+                         double barrierSeconds, double endpointSeconds, boolean treeMatchesOrdered,
+                         boolean treeRepeatable, boolean groupedRepeatable, boolean barrierMatchesOrdered,
+                         boolean endpointMatchesOrdered) {
         /** Bytes one round sends out from the driver (the broadcast; torrent blocks then spread between executors). */
         public long broadcastBytes() {
             return 4 * parameters;
@@ -77,13 +80,14 @@ public final class SyncBenchmark {
         }
         float[] params = randomFloats((int) parameters, seed);
         JavaRDD<Integer> parts = sc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions);
-        double[][] times = new double[6][rounds];
+        double[][] times = new double[7][rounds];
         boolean matches = true;
         boolean repeatable = true;
         boolean groupedRepeatable = true;
         float[] firstTree = null;
         float[] firstGrouped = null;
         boolean barrierMatches = true;
+        boolean endpointMatches = true;
         for (int r = -warmup; r < rounds; r++) {
             long t0 = System.nanoTime();
             broadcastOnly(sc, parts, params);
@@ -99,10 +103,14 @@ public final class SyncBenchmark {
             firstGrouped = firstGrouped == null ? grouped : firstGrouped;
             // A barrier stage needs a slot for every task at once.
             double barrierRound = Double.NaN;
+            double endpointRound = Double.NaN;
             if (partitions <= sc.defaultParallelism()) {
                 long t6 = System.nanoTime();
                 barrierMatches &= Arrays.equals(ordered, barrier(sc, parts, params, rounds));
-                barrierRound = (System.nanoTime() - t6) / 1e9 / rounds;
+                long t7 = System.nanoTime();
+                endpointMatches &= Arrays.equals(ordered, DriverExchangeRounds.run(sc, parts, params, rounds));
+                barrierRound = (t7 - t6) / 1e9 / rounds;
+                endpointRound = (System.nanoTime() - t7) / 1e9 / rounds;
             }
             groupedRepeatable &= Arrays.equals(firstGrouped, grouped);
             matches &= Arrays.equals(ordered, tree);
@@ -118,10 +126,12 @@ public final class SyncBenchmark {
                 times[3][r] = (t4 - t3) / 1e9;
                 times[4][r] = (t5 - t4) / 1e9;
                 times[5][r] = barrierRound;
+                times[6][r] = endpointRound;
             }
         }
         return new Result(parameters, partitions, median(times[0]), median(times[1]), median(times[2]), median(times[3]),
-                median(times[4]), median(times[5]), matches, repeatable, groupedRepeatable, barrierMatches);
+                median(times[4]), median(times[5]), median(times[6]), matches, repeatable, groupedRepeatable,
+                barrierMatches, endpointMatches);
     }
 
     /** The broadcast reaching every partition, nothing sent back. */
@@ -239,7 +249,7 @@ public final class SyncBenchmark {
         return sum;
     }
 
-    private static void addInto(float[] sum, byte[] bytes) {
+    static void addInto(float[] sum, byte[] bytes) {
         FloatBuffer f = view(bytes);
         for (int k = 0; k < sum.length; k++) {
             sum[k] += f.get(k);

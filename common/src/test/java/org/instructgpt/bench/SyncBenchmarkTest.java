@@ -45,6 +45,8 @@ class SyncBenchmarkTest {
         // The barrier round sums in partition order too: the ordered sum's very bits (as many partitions as slots).
         JavaRDD<Integer> two = sc().parallelize(List.of(0, 1), 2);
         assertArrayEquals(SyncBenchmark.ordered(sc(), two, params), SyncBenchmark.barrier(sc(), two, params, 3));
+        // So does the driver's socket, over rounds inside one job.
+        assertArrayEquals(SyncBenchmark.ordered(sc(), two, params), DriverExchangeRounds.run(sc(), two, params, 3));
         // The ordered sum is the same bits every time: the trainer's determinism rests on it.
         assertArrayEquals(ordered, SyncBenchmark.ordered(sc(), parts, params));
     }

@@ -151,18 +151,18 @@ public final class BenchCommand implements Callable<Integer> {
             sc.parallelize(java.util.stream.IntStream.range(0, 64).boxed().toList(), 64).count();
             System.out.printf("master %s, %s, medians of %d rounds, seconds%n", sc.master(), sc.isLocal() ? "one JVM"
                     : (sc.sc().getExecutorMemoryStatus().size() - 1) + " executor JVM(s)", b.getInt("rounds"));
-            System.out.printf("%12s %10s %10s %12s %10s %10s %10s %10s %10s %10s %14s%n", "parameters", "partitions",
-                    "broadcast", "MB to driver", "ordered", "tree", "tree-exec", "grouped", "barrier", "ordered/s",
-                    "tree bits");
+            System.out.printf("%12s %10s %10s %12s %10s %10s %10s %10s %10s %10s %10s %14s%n", "parameters",
+                    "partitions", "broadcast", "MB to driver", "ordered", "tree", "tree-exec", "grouped", "barrier",
+                    "endpoint", "ordered/s", "tree bits");
             for (long p : b.getLongList("parameters")) {
                 for (int n : b.getIntList("partitions")) {
                     SyncBenchmark.Result r = SyncBenchmark.run(sc, p, n, b.getInt("warmup"), b.getInt("rounds"),
                             c.getLong("instructgpt.seed"));
                     results.add(r);
-                    System.out.printf("%,12d %10d %10.3f %12.0f %10.3f %10.3f %10.3f %10.3f %10s %10.2f %14s%n", p, n,
-                            r.broadcastSeconds(), r.orderedDriverBytes() / 1e6, r.orderedSeconds(), r.treeSeconds(),
-                            r.treeOnExecutorSeconds(), r.groupedSeconds(), Double.isNaN(r.barrierSeconds()) ? "-"
-                                    : String.format("%.3f", r.barrierSeconds()),
+                    System.out.printf("%,12d %10d %10.3f %12.0f %10.3f %10.3f %10.3f %10.3f %10s %10s %10.2f %14s%n", p,
+                            n, r.broadcastSeconds(), r.orderedDriverBytes() / 1e6, r.orderedSeconds(), r.treeSeconds(),
+                            r.treeOnExecutorSeconds(), r.groupedSeconds(), seconds(r.barrierSeconds()),
+                            seconds(r.endpointSeconds()),
                             r.orderedDriverBytes() / 1e9 / r.orderedSeconds(),
                             (r.treeMatchesOrdered() ? "=" : "!=") + " ordered" + (r.treeRepeatable() ? "" : ", varies"));
                 }
@@ -174,9 +174,17 @@ public final class BenchCommand implements Callable<Integer> {
                 + " had the ordered sum's bits, and whether it varied between rounds; grouped: groups of 4 partitions summed"
                 + " in order on executors; barrier: rounds inside one barrier job, gradients exchanged by allGather"
                 + (results.stream().allMatch(SyncBenchmark.Result::barrierMatchesOrdered) ? ", with the ordered sum's bits"
-                : ", NOT always with the ordered sum's bits") + ")");
+                : ", NOT always with the ordered sum's bits") + "; endpoint: rounds inside one job, gradients summed in"
+                + " order by a socket on the driver"
+                + (results.stream().allMatch(SyncBenchmark.Result::endpointMatchesOrdered) ? ", with the ordered sum's bits"
+                : ", NOT always with the ordered sum's bits") + "; '-': more partitions than slots)");
         System.out.println("RESULT " + new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(results));
         return 0;
+    }
+
+    /** A round's seconds, or '-' where the round needs a slot for every partition and there were fewer. */
+    private static String seconds(double s) {
+        return Double.isNaN(s) ? "-" : String.format("%.3f", s);
     }
 
     private static int trainer(Config c) {
