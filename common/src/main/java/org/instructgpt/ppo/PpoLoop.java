@@ -109,21 +109,17 @@ public final class PpoLoop {
                     st.advantageMean(), cfg.whiten() ? st.advantageStd() : 0, cfg.ptxCoef()));
             s.value.use(episodes, new ValueLoss(frozen.padId(), cfg.valueClip(), cfg.valueCoef()));
             long trainStart = System.nanoTime();
-            MetricSums pm = MetricSums.NONE;
-            MetricSums vm = MetricSums.NONE;
-            double firstRatio = Double.NaN;
-            double overhead = 0;
-            for (int k = 0; k < cfg.stepsPerIteration(); k++) {
-                // The policy's and the value model's steps in one Spark job: half the scheduling rounds of two.
-                List<DataParallelTrainer.StepResult> both = DataParallelTrainer.runTogether(List.of(s.policy, s.value));
-                DataParallelTrainer.StepResult rp = both.get(0);
-                DataParallelTrainer.StepResult rv = both.get(1);
+            StepTotals totals = new StepTotals();
+            // The policy's and the value model's steps together, all of the iteration's in one Spark job with the
+            // socket exchange; the EMA follows the policy on the driver after every step.
+            DataParallelTrainer.runTogether(List.of(s.policy, s.value), cfg.stepsPerIteration(), both -> {
                 s.updateEma(cfg.emaDecay());
-                firstRatio = k == 0 ? rp.metrics().mean("val/ratio") : firstRatio;
-                pm = pm.plus(rp.metrics());
-                vm = vm.plus(rv.metrics());
-                overhead += rp.seconds() * rp.overheadShare() + rv.seconds() * rv.overheadShare();
-            }
+                totals.add(both.get(0), both.get(1));
+            });
+            MetricSums pm = totals.policy;
+            MetricSums vm = totals.value;
+            double firstRatio = totals.firstRatio;
+            double overhead = totals.overhead;
             double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
             s.kl.update(st.kl() / st.episodes(), st.episodes());
             s.iteration++;
@@ -139,6 +135,22 @@ public final class PpoLoop {
             }
             pb.destroy();
             vb.destroy();
+        }
+    }
+
+    /** What an iteration's steps add up to. */
+    private static final class StepTotals {
+        MetricSums policy = MetricSums.NONE;
+        MetricSums value = MetricSums.NONE;
+        double firstRatio = Double.NaN;
+        double overhead;
+        int steps;
+
+        void add(DataParallelTrainer.StepResult rp, DataParallelTrainer.StepResult rv) {
+            firstRatio = steps++ == 0 ? rp.metrics().mean("val/ratio") : firstRatio;
+            policy = policy.plus(rp.metrics());
+            value = value.plus(rv.metrics());
+            overhead += rp.seconds() * rp.overheadShare() + rv.seconds() * rv.overheadShare();
         }
     }
 

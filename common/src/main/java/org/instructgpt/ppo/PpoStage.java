@@ -67,8 +67,10 @@ public final class PpoStage {
                 cfg.episodes(), cfg.ptxBlocks(), cfg.seed());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // Data and objective come with each iteration's rollouts (DataParallelTrainer.use).
-        PpoState s = new PpoState(new DataParallelTrainer<Rollout>(sc, policy, cfg.optimizer(), cfg.seed()),
-                new DataParallelTrainer<Rollout>(sc, value, cfg.valueOptimizer(), cfg.seed() ^ 0x7a1e),
+        PpoState s = new PpoState(new DataParallelTrainer<Rollout>(sc, policy, cfg.optimizer(), cfg.seed())
+                        .exchange(st.exchange()),
+                new DataParallelTrainer<Rollout>(sc, value, cfg.valueOptimizer(), cfg.seed() ^ 0x7a1e)
+                        .exchange(st.exchange()),
                 cfg.klController());
         int pad = policyBase.tokenizer().padId() >= 0 ? policyBase.tokenizer().padId() : policy.config().eosTokenId;
         GoldJudge judge = WorldReport.find(c.getString("world"))

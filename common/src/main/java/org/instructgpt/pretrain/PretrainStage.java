@@ -65,7 +65,7 @@ public final class PretrainStage {
                 cfg.parameterCount(), model.engine().kind(), train.count(), block, st.partitions()));
         DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(
                 JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new LanguageModelObjective(tok.padId()),
-                model, opt, st.seed());
+                model, opt, st.seed()).exchange(st.exchange());
         try {
             return TrainingLoop.run(t, validation.count() > 0 ? validation : null,
                     st.loop("pretrain", output, opt.steps(), c.getLong("validate-every")), tok, prov);

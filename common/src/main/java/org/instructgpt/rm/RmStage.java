@@ -91,7 +91,7 @@ public final class RmStage {
                 c.getInt("epochs"), steps, st.partitions(), model.engine().kind()));
         DataParallelTrainer<RankedExample> t = new DataParallelTrainer<>(
                 JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new PairwiseRankingLoss(padId), model,
-                opt, st.seed());
+                opt, st.seed()).exchange(st.exchange());
         ShardedData<TokenizedExample> demos = null;
         try {
             TrainingLoop.Summary s = TrainingLoop.run(t, validation.count() > 0 ? validation : null,

@@ -74,7 +74,7 @@ public final class SftStage {
                 maxLength, c.getInt("epochs"), steps, st.partitions(), model.engine().kind()));
         DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(
                 JavaSparkContext.fromSparkContext(spark.sparkContext()), train, new LanguageModelObjective(tok.padId()),
-                model, opt, st.seed());
+                model, opt, st.seed()).exchange(st.exchange());
         try {
             return TrainingLoop.run(t, validation.count() > 0 ? validation : null,
                     st.loop("sft", c.getString("output"), steps, stepsPerEpoch)

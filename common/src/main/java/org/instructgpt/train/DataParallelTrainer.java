@@ -7,13 +7,15 @@ import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.util.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Synchronous data-parallel training on Spark, the pattern of MLlib's GradientDescent: each step the driver
@@ -24,6 +26,7 @@ import java.util.List;
  * (seed, step, partition, micro-batch), so a retried task returns the same gradient.
  */
 public final class DataParallelTrainer<E extends Serializable> {
+    private static final Logger LOG = LoggerFactory.getLogger(DataParallelTrainer.class);
     private final JavaSparkContext sc;
     private ShardedData<E> data;
     private TrainingObjective<E> objective;
@@ -35,6 +38,8 @@ public final class DataParallelTrainer<E extends Serializable> {
     private final LearningRateSchedule schedule;
     private final INDArray grad;
     private long step;
+    private ExchangeSettings exchange = ExchangeSettings.DEFAULT;
+    private boolean socketStalled;
 
     /** The outcome of one step. */
     public record StepResult(long step, double loss, double weight, double gradNorm, double learningRate,
@@ -81,6 +86,13 @@ public final class DataParallelTrainer<E extends Serializable> {
         this.objective = newObjective;
     }
 
+    /** How the partitions' gradients reach the driver from now on (the stage's {@code exchange} settings). */
+    public DataParallelTrainer<E> exchange(ExchangeSettings settings) {
+        this.exchange = settings;
+        this.socketStalled = false;
+        return this;
+    }
+
     public long step() {
         return step;
     }
@@ -109,9 +121,40 @@ public final class DataParallelTrainer<E extends Serializable> {
         this.step = steps;
     }
 
-    /** One synchronous step over the global batch. */
+    /** One synchronous step over the global batch, as a Spark job of its own. */
     public StepResult runStep() {
         return runTogether(List.of(this)).get(0);
+    }
+
+    /**
+     * {@code steps} steps, each handed to {@code each} on the driver as it ends (before the next one starts). With the
+     * socket exchange they run as one Spark job ({@link SocketSteps}); with jobs, or once the socket has stalled, as a
+     * job each. The parameters are the same either way, bit for bit.
+     */
+    public void runSteps(int steps, Consumer<StepResult> each) {
+        runTogether(List.of(this), steps, r -> each.accept(r.get(0)));
+    }
+
+    /** {@link #runSteps} for trainers stepped together ({@link #runTogether(List)}). */
+    public static <E extends Serializable> void runTogether(List<DataParallelTrainer<E>> trainers, int steps,
+                                                            Consumer<List<StepResult>> each) {
+        requireSharedData(trainers);
+        DataParallelTrainer<E> first = trainers.get(0);
+        int done = 0;
+        if (steps > 1 && first.exchange.mode() == ExchangeSettings.Mode.SOCKET && !first.socketStalled) {
+            try {
+                done = SocketSteps.run(trainers, steps, each);
+            } catch (DriverExchange.Stalled e) {
+                done = e.stepsDone();
+                trainers.forEach(t -> t.socketStalled = true);
+                LOG.warn("{}; the remaining steps run as a Spark job each (slower, same result). Fewer task slots than"
+                        + " the {} partitions, or an executor lost and not replaced?", e.getMessage(),
+                        first.data.partitions());
+            }
+        }
+        for (int k = done; k < steps; k++) {
+            each.accept(runTogether(trainers));
+        }
     }
 
     /**
@@ -121,6 +164,51 @@ public final class DataParallelTrainer<E extends Serializable> {
      * are its own compute plus an equal share of the job's overhead, so they add up to the job's time.
      */
     public static <E extends Serializable> List<StepResult> runTogether(List<DataParallelTrainer<E>> trainers) {
+        requireSharedData(trainers);
+        DataParallelTrainer<E> first = trainers.get(0);
+        long start = System.nanoTime();
+        int n = trainers.size();
+        List<Broadcast<byte[]>> params = new ArrayList<>();
+        List<ShardTask<E>> tasks = new ArrayList<>();
+        List<StepSum> sums = new ArrayList<>();
+        try {
+            for (DataParallelTrainer<E> t : trainers) {
+                Broadcast<byte[]> b = t.sc.broadcast(FloatBytes.toBytes(t.model.params().flat()));
+                params.add(b);
+                tasks.add(new ShardTask<>(b, t.shardOf(), t.step));
+                sums.add(t.newSum());
+            }
+            List<List<ShardResult>> byPartition = new ArrayList<>(first.data.rdd().mapPartitionsWithIndex((pi, it) -> {
+                List<E> all = new ArrayList<>();
+                it.forEachRemaining(all::add);
+                List<ShardResult> out = new ArrayList<>(tasks.size());
+                for (ShardTask<E> k : tasks) {
+                    ExchangeTask.Shard<E> sh = k.shard();
+                    out.add(shard(pi, all, k.params().value(), sh.spec(), sh.objective(), sh.seed(), k.step(),
+                            sh.local(), sh.micro()));
+                }
+                return Collections.singletonList(out).iterator();
+            }, false).collect());
+            byPartition.sort(Comparator.comparingInt(part -> part.get(0).partition()));
+            for (List<ShardResult> part : byPartition) {
+                for (int t = 0; t < n; t++) {
+                    sums.get(t).add(part.get(t));
+                }
+            }
+        } finally {
+            params.forEach(Broadcast::destroy);
+        }
+        List<StepResult> out = new ArrayList<>(n);
+        double computeSum = 0;
+        for (int t = 0; t < n; t++) {
+            computeSum += sums.get(t).computeSeconds();
+            out.add(trainers.get(t).apply(sums.get(t)));
+        }
+        double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - computeSum) / n;
+        return out.stream().map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
+    }
+
+    private static <E extends Serializable> void requireSharedData(List<DataParallelTrainer<E>> trainers) {
         DataParallelTrainer<E> first = trainers.get(0);
         for (DataParallelTrainer<E> t : trainers) {
             if (t.data == null) {
@@ -130,95 +218,53 @@ public final class DataParallelTrainer<E extends Serializable> {
                 throw new IllegalArgumentException("trainers stepped together must share their data");
             }
         }
-        long start = System.nanoTime();
-        int n = trainers.size();
-        List<Broadcast<byte[]>> params = new ArrayList<>();
-        List<ShardTask<E>> tasks = new ArrayList<>();
-        List<List<ShardResult>> results = new ArrayList<>();
-        try {
-            for (DataParallelTrainer<E> t : trainers) {
-                Broadcast<byte[]> b = t.sc.broadcast(FloatBytes.toBytes(t.model.params().flat()));
-                params.add(b);
-                tasks.add(new ShardTask<>(b, t.spec, t.objective, t.seed, t.step,
-                        t.opt.batchSize() / t.data.partitions(), t.opt.microBatch()));
-            }
-            List<List<ShardResult>> byPartition = first.data.rdd().mapPartitionsWithIndex((pi, it) -> {
-                List<E> all = new ArrayList<>();
-                it.forEachRemaining(all::add);
-                List<ShardResult> out = new ArrayList<>(tasks.size());
-                for (ShardTask<E> k : tasks) {
-                    out.add(shard(pi, all.iterator(), k.params().value(), k.spec(), k.objective(), k.seed(), k.step(),
-                            k.local(), k.micro()));
-                }
-                return Collections.singletonList(out).iterator();
-            }, false).collect();
-            for (int t = 0; t < n; t++) {
-                List<ShardResult> mine = new ArrayList<>();
-                for (List<ShardResult> part : byPartition) {
-                    mine.add(part.get(t));
-                }
-                mine.sort(Comparator.comparingInt(ShardResult::partition));
-                results.add(mine);
-            }
-        } finally {
-            params.forEach(Broadcast::destroy);
-        }
-        List<StepResult> out = new ArrayList<>(n);
-        double computeSum = 0;
-        for (int t = 0; t < n; t++) {
-            double compute = results.get(t).stream().mapToDouble(ShardResult::seconds).max().orElse(0);
-            computeSum += compute;
-            out.add(trainers.get(t).apply(results.get(t), compute));
-        }
-        double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - computeSum) / n;
-        return out.stream().map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
     }
 
-    /** What a partition needs to compute one trainer's share of a step. */
-    private record ShardTask<E>(Broadcast<byte[]> params, ModelSpec spec, TrainingObjective<E> objective, long seed,
-                                long step, int local, int micro) implements Serializable {
+    /** A broadcast of one trainer's parameters and what a partition needs besides them. */
+    private record ShardTask<E>(Broadcast<byte[]> params, ExchangeTask.Shard<E> shard, long step)
+            implements Serializable {
     }
 
-    /** Sums the partitions' gradients in partition order, refuses a non-finite one, clips and applies AdamW. */
-    private StepResult apply(List<ShardResult> results, double compute) {
-        double loss = 0;
-        double weight = 0;
-        MetricSums metrics = MetricSums.NONE;
-        // Summed in plain Java, in partition order: as exact as ND4J's add and without a temporary array per partition.
-        float[] sum = new float[(int) grad.length()];
-        for (ShardResult r : results) {
-            if (r.problem() != null) {
-                throw new NonFiniteLossException("step " + step + ", partition " + r.partition() + ": " + r.problem()
-                        + "; the step was refused and no parameter was changed");
-            }
-            loss += r.loss();
-            weight += r.weight();
-            metrics = metrics.plus(r.metrics());
-            if (r.gradient() != null) {
-                java.nio.FloatBuffer g = FloatBytes.view(r.gradient());
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += g.get(i);
-                }
-            }
-        }
-        if (weight <= 0) {
+    /** What a partition needs to compute this trainer's share of a step, besides the step and the parameters. */
+    ExchangeTask.Shard<E> shardOf() {
+        return new ExchangeTask.Shard<>(spec, objective, seed, opt.batchSize() / data.partitions(), opt.microBatch());
+    }
+
+    StepSum newSum() {
+        return new StepSum(step, (int) grad.length());
+    }
+
+    ShardedData<E> data() {
+        return data;
+    }
+
+    JavaSparkContext sparkContext() {
+        return sc;
+    }
+
+    ExchangeSettings exchange() {
+        return exchange;
+    }
+
+    /** Divides the partition-ordered sum by the batch's weight, clips and applies AdamW. */
+    StepResult apply(StepSum sum) {
+        if (sum.weight() <= 0) {
             throw new IllegalStateException("step " + step + ": the global batch has no tokens to predict");
         }
-        FloatBytes.assign(grad, sum);
-        grad.divi(weight);
+        FloatBytes.assign(grad, sum.gradient());
+        grad.divi(sum.weight());
         double norm = opt.clipNorm() > 0 ? GradientClipping.clipGlobalNorm(grad, opt.clipNorm()) : grad.norm2Number().doubleValue();
         double lr = opt.learningRate() * schedule.factor(step);
         adamW.step(model.params().flat(), grad, lr);
         step++;
-        return new StepResult(step, loss / weight, weight, norm, lr, compute, compute, metrics);
+        double compute = sum.computeSeconds();
+        return new StepResult(step, sum.loss() / sum.weight(), sum.weight(), norm, lr, compute, compute, sum.metrics());
     }
 
     /** One partition's share of step {@code step}. */
-    static <E> ShardResult shard(int partition, Iterator<E> rows, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
+    static <E> ShardResult shard(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
                                  long seed, long step, int local, int micro) {
         long start = System.nanoTime();
-        List<E> all = new ArrayList<>();
-        rows.forEachRemaining(all::add);
         if (all.isEmpty()) {
             return new ShardResult(partition, null, 0, 0, MetricSums.NONE, 0, null);
         }

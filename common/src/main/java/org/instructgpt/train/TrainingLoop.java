@@ -74,50 +74,56 @@ public final class TrainingLoop {
         long steps = s.steps();
         double[] tps = new double[(int) Math.max(0, steps - t.step())];
         double[] overhead = new double[tps.length];
-        int n = 0;
-        double last = Double.NaN;
+        int[] count = {0};
+        double[] lastLoss = {Double.NaN};
         try (Progress progress = new Progress(s.stage(), t.step(), steps, s.logEvery())) {
             while (t.step() < steps) {
-                DataParallelTrainer.StepResult r = t.runStep();
-                last = r.loss();
-                ObjectNode m = metrics.record("train", r.step());
-                m.put("loss", r.loss());
-                m.put("lr", r.learningRate());
-                m.put("grad_norm", r.gradNorm());
-                m.put(t.unit(), r.weight());
-                m.put("seconds", r.seconds());
-                m.put(t.unit() + "_per_s", r.weight() / r.seconds());
-                m.put("spark_overhead_share", r.overheadShare());
-                for (String name : r.metrics().names()) {
-                    m.put(name, r.metrics().mean(name));
-                }
-                tps[n] = r.weight() / r.seconds();
-                overhead[n++] = r.overheadShare();
-                progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f %s/s", r.loss(), r.learningRate(),
-                        r.weight() / r.seconds(), t.unit()));
-                boolean end = r.step() == steps;
+                // Steps between validations, checkpoints and epoch ends run together (one Spark job with the
+                // socket exchange); what happens at those boundaries needs the driver to itself.
+                long to = nextBoundary(t.step(), s, validation != null);
+                t.runSteps((int) (to - t.step()), r -> {
+                    ObjectNode m = metrics.record("train", r.step());
+                    m.put("loss", r.loss());
+                    m.put("lr", r.learningRate());
+                    m.put("grad_norm", r.gradNorm());
+                    m.put(t.unit(), r.weight());
+                    m.put("seconds", r.seconds());
+                    m.put(t.unit() + "_per_s", r.weight() / r.seconds());
+                    m.put("spark_overhead_share", r.overheadShare());
+                    for (String name : r.metrics().names()) {
+                        m.put(name, r.metrics().mean(name));
+                    }
+                    int i = count[0]++;
+                    tps[i] = r.weight() / r.seconds();
+                    overhead[i] = r.overheadShare();
+                    lastLoss[0] = r.loss();
+                    progress.update(r.step(), String.format("loss %.4f lr %.2e %.0f %s/s", r.loss(), r.learningRate(),
+                            r.weight() / r.seconds(), t.unit()));
+                });
+                long step = t.step();
+                boolean end = step == steps;
                 double v = Double.NaN;
-                if (validation != null && (r.step() % Math.max(1, s.validateEvery()) == 0 || end)) {
+                if (validation != null && (step % Math.max(1, s.validateEvery()) == 0 || end)) {
                     TrainingObjective.LossSum val = t.evaluate(validation);
                     v = val.mean();
-                    ObjectNode vm = metrics.record("validation", r.step());
+                    ObjectNode vm = metrics.record("validation", step);
                     vm.put("loss", v);
                     for (String name : val.metrics().names()) {
                         vm.put(name, val.metrics().mean(name));
                     }
-                    LOG.info("{} step {}: validation loss {}{}", s.stage(), r.step(), String.format("%.4f", v),
+                    LOG.info("{} step {}: validation loss {}{}", s.stage(), step, String.format("%.4f", v),
                             val.metrics().names().isEmpty() ? "" : ", " + val.metrics());
                     if (v < best) {
                         best = v;
                         cm.saveNamed("best", t, tok, prov);
                     }
                 }
-                if (s.epochSteps() > 0 && (r.step() % s.epochSteps() == 0 || end)) {
-                    long epoch = (r.step() + s.epochSteps() - 1) / s.epochSteps();
+                if (s.epochSteps() > 0 && (step % s.epochSteps() == 0 || end)) {
+                    long epoch = (step + s.epochSteps() - 1) / s.epochSteps();
                     cm.saveWeights(String.format("epochs/epoch-%03d", epoch), t, tok,
                             prov.copy().put("epoch", epoch).put("validation_loss", Double.isNaN(v) ? null : v));
                 }
-                if (r.step() % Math.max(1, s.checkpointEvery()) == 0 || end) {
+                if (step % Math.max(1, s.checkpointEvery()) == 0 || end) {
                     cm.save(t, tok, prov);
                     metrics.flush();
                 }
@@ -126,7 +132,24 @@ public final class TrainingLoop {
         cm.saveNamed("final", t, tok, prov);
         metrics.flush();
         LossCurves.write(metrics.records(), s.stage() + " loss", new Path(s.output(), "loss.png"));
-        return new Summary(t.step(), last, best, median(tps, n), median(overhead, n), t.unit());
+        return new Summary(t.step(), lastLoss[0], best, median(tps, count[0]), median(overhead, count[0]), t.unit());
+    }
+
+    /** The first step after {@code step} at which the loop validates, checkpoints or ends an epoch, or the last. */
+    static long nextBoundary(long step, Settings s, boolean validates) {
+        long to = Math.min(s.steps(), next(step, s.checkpointEvery()));
+        if (validates) {
+            to = Math.min(to, next(step, s.validateEvery()));
+        }
+        if (s.epochSteps() > 0) {
+            to = Math.min(to, next(step, s.epochSteps()));
+        }
+        return to;
+    }
+
+    private static long next(long step, long every) {
+        long e = Math.max(1, every);
+        return (step / e + 1) * e;
     }
 
     private static void refuseExistingRun(CheckpointManager cm) {

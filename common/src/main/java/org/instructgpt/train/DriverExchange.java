@@ -1,0 +1,263 @@
+package org.instructgpt.train;
+
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The driver's side of the socket exchange ({@link ExchangeSettings}): a server socket the tasks of one Spark job
+ * connect to, one per partition. Each round the driver sends every task the trainers' parameters and reads the
+ * partitions' results back <em>in partition order</em> into the step sums, so the sum has the bits of a job per step.
+ * A task that fails and is retried connects again and is sent the current round: its result is the same, since every
+ * random choice is keyed by seed, step and partition. When a partition has no task for longer than the timeout (no
+ * free slot, an executor gone for good), the round stops with {@link Stalled} and the trainer goes on with jobs.
+ * A plain socket rather than Spark's RPC environment, whose classes are internal to Spark.
+ */
+final class DriverExchange implements AutoCloseable {
+    /** A partition has had no task for longer than the timeout; nothing of the round was applied. */
+    static final class Stalled extends Exception {
+        private final int stepsDone;
+
+        Stalled(String message, int stepsDone) {
+            super(message);
+            this.stepsDone = stepsDone;
+        }
+
+        /** The steps applied before the stall. */
+        int stepsDone() {
+            return stepsDone;
+        }
+    }
+
+    private final JavaSparkContext sc;
+    private final ServerSocket server;
+    private final String host;
+    private final long nonce = new SecureRandom().nextLong();
+    private final ExchangeSettings settings;
+    private final ExchangeConnection[] latest;
+    private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
+    private final SparkListener listener = new TaskFailures();
+    private final Thread acceptor;
+    private volatile boolean closed;
+    private JavaFutureAction<Void> job;
+    private long round;
+    private byte[][] gradients;
+
+    DriverExchange(JavaSparkContext sc, ExchangeSettings settings, int partitions) {
+        this.sc = sc;
+        this.settings = settings;
+        this.latest = new ExchangeConnection[partitions];
+        this.host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        String bind = sc.getConf().get("spark.driver.bindAddress", host);
+        try {
+            this.server = new ServerSocket(settings.port(), partitions * 2, InetAddress.getByName(bind));
+        } catch (IOException e) {
+            throw new UncheckedIOException("the gradient exchange could not listen on " + bind + ":" + settings.port()
+                    + " (instructgpt.train.exchange.port)", e);
+        }
+        sc.sc().addSparkListener(listener);
+        this.acceptor = new Thread(this::accept, "gradient-exchange-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** What a task needs to find this exchange. */
+    ExchangeTask.Address address() {
+        return new ExchangeTask.Address(host, server.getLocalPort(), nonce);
+    }
+
+    /** The job whose tasks connect; tagged so that its tasks' failures close their connections at once. */
+    void start(java.util.function.Supplier<JavaFutureAction<Void>> submit) {
+        sc.setLocalProperty("instructgpt.exchange", Long.toString(nonce));
+        try {
+            job = submit.get();
+        } finally {
+            sc.setLocalProperty("instructgpt.exchange", null);
+        }
+    }
+
+    /**
+     * One round: every task gets the parameters (one array per trainer, with that trainer's step), then each
+     * partition's results are added to the trainers' sums in partition order.
+     */
+    void round(long[] steps, byte[][] params, List<StepSum> sums) throws Stalled {
+        round++;
+        for (int p = 0; p < latest.length; p++) {
+            ExchangeConnection c = await(p);
+            try {
+                c.send(round, steps, params);
+            } catch (IOException e) {
+                c.close();
+            }
+        }
+        if (gradients == null) {
+            gradients = new byte[params.length][];
+        }
+        for (int p = 0; p < latest.length; p++) {
+            ShardResult[] results = null;
+            while (results == null) {
+                ExchangeConnection c = await(p);
+                try {
+                    if (c.sentRound() != round) {
+                        c.send(round, steps, params);
+                    }
+                    results = c.receive(gradients);
+                } catch (IOException e) {
+                    c.close();
+                }
+            }
+            for (int k = 0; k < results.length; k++) {
+                sums.get(k).add(results[k]);
+            }
+        }
+    }
+
+    /** Tells the tasks the rounds are over and waits for the job to end. */
+    void finish() {
+        for (ExchangeConnection c : snapshot()) {
+            if (c != null) {
+                try {
+                    c.sendDone();
+                } catch (IOException e) {
+                    // A task gone now has nothing left to do; the job's result says whether that was a failure.
+                    c.close();
+                }
+            }
+        }
+        try {
+            job.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the exchange's job ended", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** The live connection of partition {@code p}, waiting for its task to (re)connect. */
+    private synchronized ExchangeConnection await(int p) throws Stalled {
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        while (true) {
+            ExchangeConnection c = latest[p];
+            if (c != null && !c.isClosed()) {
+                return c;
+            }
+            if (job != null && job.isDone()) {
+                try {
+                    job.get();
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("the exchange's job ended before partition " + p + " was done");
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new Stalled("no task of partition " + p + " joined the gradient exchange in "
+                        + settings.timeout().toSeconds() + " s", 0);
+            }
+            try {
+                wait(Math.max(1, Math.min(200, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for partition " + p, e);
+            }
+        }
+    }
+
+    private synchronized ExchangeConnection[] snapshot() {
+        return latest.clone();
+    }
+
+    /** Accepts tasks; a later attempt of a partition replaces (and closes) the earlier one. */
+    private void accept() {
+        while (!closed) {
+            try {
+                Socket s = server.accept();
+                ExchangeConnection c;
+                try {
+                    c = ExchangeConnection.accepted(s, nonce, latest.length);
+                } catch (IOException e) {
+                    s.close();
+                    continue;
+                }
+                synchronized (this) {
+                    ExchangeConnection old = latest[c.partition()];
+                    latest[c.partition()] = c;
+                    if (old != null) {
+                        old.close();
+                    }
+                    notifyAll();
+                }
+            } catch (SocketException e) {
+                return;
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Closes the connection of a failed task attempt as soon as Spark knows of it, so no read waits on it. */
+    private final class TaskFailures extends SparkListener {
+        @Override
+        public void onStageSubmitted(SparkListenerStageSubmitted e) {
+            if (e.properties() != null && Long.toString(nonce).equals(e.properties().getProperty("instructgpt.exchange"))) {
+                stages.add(e.stageInfo().stageId());
+            }
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd e) {
+            if (!stages.contains(e.stageId()) || e.taskInfo().successful()) {
+                return;
+            }
+            synchronized (DriverExchange.this) {
+                ExchangeConnection c = latest[e.taskInfo().index()];
+                if (c != null && c.attempt() == e.taskInfo().attemptNumber()) {
+                    c.close();
+                }
+                DriverExchange.this.notifyAll();
+            }
+        }
+    }
+
+    /** Stops listening, closes every connection and cancels the job if it is still running. */
+    @Override
+    public void close() {
+        closed = true;
+        sc.sc().removeSparkListener(listener);
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // Closing a listening socket; nothing is lost.
+        }
+        for (ExchangeConnection c : snapshot()) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        if (job != null && !job.isDone()) {
+            job.cancel(true);
+        }
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.instructgpt.train;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.VoidFunction;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * A task of the socket exchange: it connects to the {@link DriverExchange}, then, round after round, reads each
+ * trainer's step and parameters, computes its partition's share of that step ({@link DataParallelTrainer#shard}) and
+ * sends the results back, until the driver says the rounds are over. It keeps nothing between rounds but its rows, so
+ * an attempt that replaces a failed one computes exactly what the failed one would have.
+ *
+ * <p>Wire format, big-endian. Task to driver once: nonce (long), partition (int), attempt (int). Driver to task each
+ * round: trainers (int; -1 ends), then per trainer step (long), length (int) and parameters (little-endian floats).
+ * Task to driver each round, per trainer: the Java-serialised {@link ShardResult} without its gradient (length, bytes),
+ * then the gradient (length, -1 for none, and bytes).
+ */
+record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements VoidFunction<Iterator<E>> {
+    /** Where the driver listens, and the number that tells its tasks from strangers. */
+    record Address(String host, int port, long nonce) implements Serializable {
+    }
+
+    /** What a partition needs to compute one trainer's share of a step, besides the step and parameters. */
+    record Shard<E>(ModelSpec spec, TrainingObjective<E> objective, long seed, int local, int micro)
+            implements Serializable {
+    }
+
+    @Override
+    public void call(Iterator<E> rows) throws IOException {
+        TaskContext ctx = TaskContext.get();
+        int partition = ctx.partitionId();
+        try (Socket s = new Socket()) {
+            s.setTcpNoDelay(true);
+            s.setKeepAlive(true);
+            s.connect(new InetSocketAddress(address.host(), address.port()), 30_000);
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+            out.writeLong(address.nonce());
+            out.writeInt(partition);
+            out.writeInt(ctx.attemptNumber());
+            out.flush();
+            List<E> all = new ArrayList<>();
+            rows.forEachRemaining(all::add);
+            byte[][] params = new byte[trainers.size()][];
+            long[] steps = new long[trainers.size()];
+            while (true) {
+                int n = in.readInt();
+                if (n < 0) {
+                    return;
+                }
+                if (n != trainers.size()) {
+                    throw new IOException("the driver sent " + n + " trainers' parameters to a task of "
+                            + trainers.size());
+                }
+                for (int k = 0; k < n; k++) {
+                    steps[k] = in.readLong();
+                    int len = in.readInt();
+                    if (params[k] == null || params[k].length != len) {
+                        params[k] = new byte[len];
+                    }
+                    in.readFully(params[k]);
+                }
+                for (int k = 0; k < n; k++) {
+                    Shard<E> t = trainers.get(k);
+                    ShardResult r = DataParallelTrainer.shard(partition, all, params[k], t.spec(), t.objective(),
+                            t.seed(), steps[k], t.local(), t.micro());
+                    write(out, r);
+                }
+                out.flush();
+            }
+        }
+    }
+
+    private static void write(DataOutputStream out, ShardResult r) throws IOException {
+        ByteArrayOutputStream header = new ByteArrayOutputStream(512);
+        try (ObjectOutputStream o = new ObjectOutputStream(header)) {
+            o.writeObject(new ShardResult(r.partition(), null, r.loss(), r.weight(), r.metrics(), r.seconds(),
+                    r.problem()));
+        }
+        out.writeInt(header.size());
+        header.writeTo(out);
+        if (r.gradient() == null) {
+            out.writeInt(-1);
+        } else {
+            out.writeInt(r.gradient().length);
+            out.write(r.gradient());
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.instructgpt.train;
+
+import java.nio.FloatBuffer;
+
+/**
+ * One trainer's step being summed over its partitions, which must be added in partition order: then the sum has the
+ * same bits however the results arrived (collected by a job or read from the driver's exchange).
+ */
+final class StepSum {
+    private final long step;
+    private final float[] gradient;
+    private double loss;
+    private double weight;
+    private double slowest;
+    private MetricSums metrics = MetricSums.NONE;
+    private int next;
+
+    StepSum(long step, int parameters) {
+        this.step = step;
+        this.gradient = new float[parameters];
+    }
+
+    /** Adds the next partition's loss, weight and metrics; refuses a non-finite one before anything changes. */
+    void addResult(ShardResult r) {
+        if (r.partition() != next) {
+            throw new IllegalStateException("step " + step + ": partition " + r.partition() + " summed where "
+                    + next + " was due");
+        }
+        if (r.problem() != null) {
+            throw new NonFiniteLossException("step " + step + ", partition " + r.partition() + ": " + r.problem()
+                    + "; the step was refused and no parameter was changed");
+        }
+        loss += r.loss();
+        weight += r.weight();
+        metrics = metrics.plus(r.metrics());
+        slowest = Math.max(slowest, r.seconds());
+        next++;
+    }
+
+    /** Adds that partition's gradient (little-endian floats), after {@link #addResult}. */
+    void addGradient(byte[] g) {
+        FloatBuffer f = FloatBytes.view(g);
+        for (int i = 0; i < gradient.length; i++) {
+            gradient[i] += f.get(i);
+        }
+    }
+
+    /** {@link #addResult} and, if it has one, its gradient. */
+    void add(ShardResult r) {
+        addResult(r);
+        if (r.gradient() != null) {
+            addGradient(r.gradient());
+        }
+    }
+
+    float[] gradient() {
+        return gradient;
+    }
+
+    double loss() {
+        return loss;
+    }
+
+    double weight() {
+        return weight;
+    }
+
+    MetricSums metrics() {
+        return metrics;
+    }
+
+    /** The slowest partition's compute time. */
+    double computeSeconds() {
+        return slowest;
+    }
+}

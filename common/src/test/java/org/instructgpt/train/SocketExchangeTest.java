@@ -1,0 +1,158 @@
+package org.instructgpt.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.instructgpt.data.TokenizedExample;
+import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.instructgpt.train.DataParallelTrainerTest.OPT;
+import static org.instructgpt.train.DataParallelTrainerTest.freshModel;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The socket exchange against a Spark job per step, in local[2,2] (two slots, a failed task retried once): the same
+ * parameters and losses bit for bit, also when a task fails in the middle, when there are fewer slots than partitions
+ * (it falls back to jobs) and when two trainers step together. A refused step leaves no job behind.
+ */
+class SocketExchangeTest {
+    static final ExchangeSettings SOCKET = ExchangeSettings.DEFAULT.withTimeout(Duration.ofSeconds(5));
+    static final ExchangeSettings JOB = SOCKET.withMode(ExchangeSettings.Mode.JOB);
+    static JavaSparkContext sc;
+    static ShardedData<TokenizedExample> data;
+
+    @BeforeAll
+    static void data() {
+        DataParallelTrainerTest.buildExamples();
+        sc = JavaSparkContext.fromSparkContext(org.instructgpt.SparkTestSession.get().sparkContext());
+        data = ShardedData.of(sc.parallelize(DataParallelTrainerTest.examples, 3), 2);
+    }
+
+    @AfterAll
+    static void release() {
+        data.release();
+    }
+
+    static DataParallelTrainer<TokenizedExample> trainer(ShardedData<TokenizedExample> d, TrainingObjective<TokenizedExample> obj,
+                                                         ExchangeSettings ex) {
+        return new DataParallelTrainer<>(sc, d, obj, freshModel(), OPT, 13).exchange(ex);
+    }
+
+    static LanguageModelObjective lm() {
+        return new LanguageModelObjective(ByteLevelTokenizer.PAD);
+    }
+
+    /** Runs {@code steps} steps in chunks of {@code chunk}; the losses of every step. */
+    static List<Double> run(DataParallelTrainer<TokenizedExample> t, int steps, int chunk) {
+        List<Double> losses = new ArrayList<>();
+        while (t.step() < steps) {
+            t.runSteps((int) Math.min(chunk, steps - t.step()), r -> losses.add(r.loss()));
+        }
+        return losses;
+    }
+
+    @Test
+    void socketStepsGiveTheParametersAndLossesOfAJobPerStep() {
+        DataParallelTrainer<TokenizedExample> jobs = trainer(data, lm(), JOB);
+        DataParallelTrainer<TokenizedExample> socket = trainer(data, lm(), SOCKET);
+        List<Double> byJob = run(jobs, 5, 5);
+        List<Double> bySocket = run(socket, 5, 3);
+        assertEquals(byJob, bySocket);
+        assertEquals(5, socket.step());
+        assertArrayEquals(jobs.model().params().flat().toFloatVector(), socket.model().params().flat().toFloatVector());
+        assertArrayEquals(jobs.optimizer().secondMoment().toFloatVector(), socket.optimizer().secondMoment().toFloatVector());
+    }
+
+    @Test
+    void aFailedTaskRejoinsTheExchangeWithTheSameResult() {
+        DataParallelTrainer<TokenizedExample> clean = trainer(data, lm(), JOB);
+        DataParallelTrainerTest.FAILED.set(false);
+        DataParallelTrainer<TokenizedExample> retried = trainer(data, new DataParallelTrainerTest.FailOnceObjective(),
+                SOCKET);
+        List<Double> a = run(clean, 4, 4);
+        List<Double> b = run(retried, 4, 4);
+        assertTrue(DataParallelTrainerTest.FAILED.get(), "the failure was injected");
+        assertEquals(a, b);
+        assertArrayEquals(clean.model().params().flat().toFloatVector(), retried.model().params().flat().toFloatVector());
+    }
+
+    @Test
+    void fewerSlotsThanPartitionsFallBackToJobsWithTheSameResult() {
+        // Four partitions on two slots: two tasks wait for a slot that never frees, so the exchange stalls.
+        ShardedData<TokenizedExample> four = ShardedData.of(sc.parallelize(DataParallelTrainerTest.examples, 3), 4);
+        try {
+            DataParallelTrainer<TokenizedExample> jobs = trainer(four, lm(), JOB);
+            DataParallelTrainer<TokenizedExample> socket = trainer(four, lm(),
+                    SOCKET.withTimeout(Duration.ofSeconds(2)));
+            assertEquals(run(jobs, 3, 3), run(socket, 3, 3));
+            assertArrayEquals(jobs.model().params().flat().toFloatVector(), socket.model().params().flat().toFloatVector());
+        } finally {
+            four.release();
+        }
+    }
+
+    @Test
+    void trainersSteppedTogetherOverTheSocketTakeTheirOwnSteps() {
+        DataParallelTrainer<TokenizedExample> a = trainer(data, lm(), SOCKET);
+        Gpt2Model other = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
+        other.initialize(6);
+        DataParallelTrainer<TokenizedExample> b = new DataParallelTrainer<>(sc, data, lm(), other, OPT, 12)
+                .exchange(SOCKET);
+        DataParallelTrainer<TokenizedExample> aAlone = trainer(data, lm(), JOB);
+        Gpt2Model other2 = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
+        other2.initialize(6);
+        DataParallelTrainer<TokenizedExample> bAlone = new DataParallelTrainer<>(sc, data, lm(), other2, OPT, 12)
+                .exchange(JOB);
+        List<Long> steps = new ArrayList<>();
+        DataParallelTrainer.runTogether(List.of(a, b), 3, r -> steps.add(r.get(1).step()));
+        run(aAlone, 3, 1);
+        run(bAlone, 3, 1);
+        assertEquals(List.of(1L, 2L, 3L), steps);
+        assertArrayEquals(aAlone.model().params().flat().toFloatVector(), a.model().params().flat().toFloatVector());
+        assertArrayEquals(bAlone.model().params().flat().toFloatVector(), b.model().params().flat().toFloatVector());
+    }
+
+    @Test
+    void aNonFiniteStepIsRefusedAndLeavesNoJobRunning() {
+        Gpt2Model m = freshModel();
+        m.params().get("transformer.ln_f.weight").putScalar(0, Float.NaN);
+        float[] before = m.params().flat().toFloatVector();
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data, lm(), m, OPT, 1).exchange(SOCKET);
+        NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> t.runSteps(3, r -> { }));
+        assertTrue(e.getMessage().startsWith("step 0, partition 0: the loss is NaN"), e.getMessage());
+        assertArrayEquals(before, m.params().flat().toFloatVector());
+        assertEquals(0, t.step());
+        assertNoJobLeft();
+    }
+
+    @Test
+    void aFailingCallbackStopsTheStepsAndTheJob() {
+        DataParallelTrainer<TokenizedExample> t = trainer(data, lm(), SOCKET);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.runSteps(4, r -> {
+            if (r.step() == 2) {
+                throw new IllegalStateException("the disk is full");
+            }
+        }));
+        assertEquals("the disk is full", e.getMessage());
+        assertEquals(2, t.step());
+        assertNoJobLeft();
+    }
+
+    static void assertNoJobLeft() {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (sc.statusTracker().getActiveJobIds().length > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, sc.statusTracker().getActiveJobIds().length, "the exchange's job was not ended");
+    }
+}
