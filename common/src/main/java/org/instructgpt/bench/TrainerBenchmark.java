@@ -7,6 +7,7 @@ import org.instructgpt.model.GptConfig;
 import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.train.AdamW;
 import org.instructgpt.train.DataParallelTrainer;
+import org.instructgpt.train.ExchangeSettings;
 import org.instructgpt.train.GradientClipping;
 import org.instructgpt.train.LanguageModelObjective;
 import org.instructgpt.train.OptimizerSettings;
@@ -50,29 +51,29 @@ public final class TrainerBenchmark {
         return new OptimizerSettings(batch, micro, 1_000_000, 1e-4, "constant", 1, 0.1, 0.9, 0.95, 1e-8, 0.1, 1.0);
     }
 
-    /** The Spark trainer with {@code partitions} partitions: {@code warmup} untimed steps, then {@code steps}. */
+    /**
+     * The Spark trainer with {@code partitions} partitions: {@code warmup} untimed steps, then {@code steps} run as the
+     * training loop runs them between checkpoints (one job with the socket exchange, a job each with {@code job});
+     * tokens per second and Spark's share over the whole stretch, so the job's start counts.
+     */
     public static Result spark(JavaSparkContext sc, GptConfig cfg, int partitions, int batch, int micro, int warmup,
-                               int steps, long seed) {
+                               int steps, long seed, ExchangeSettings exchange) {
         List<TokenizedExample> data = randomBlocks(batch * 4, cfg.nPositions, cfg.vocabSize, seed);
         ShardedData<TokenizedExample> shards = ShardedData.of(sc.parallelize(data, partitions), partitions);
         Gpt2Model m = Gpt2Model.create(cfg, DataType.FLOAT, false);
         m.initialize(seed);
         DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, shards,
-                new LanguageModelObjective(cfg.padTokenId), m, settings(batch, micro), seed);
+                new LanguageModelObjective(cfg.padTokenId), m, settings(batch, micro), seed).exchange(exchange);
         try {
-            for (int i = 0; i < warmup; i++) {
-                t.runStep();
-            }
-            double[] tps = new double[steps];
-            double[] share = new double[steps];
-            double[] secs = new double[steps];
-            for (int i = 0; i < steps; i++) {
-                DataParallelTrainer.StepResult r = t.runStep();
-                tps[i] = r.weight() / r.seconds();
-                share[i] = r.overheadShare();
-                secs[i] = r.seconds();
-            }
-            return new Result("spark", partitions, median(tps), median(share), median(secs));
+            t.runSteps(warmup, r -> { });
+            double[] totals = new double[2];
+            long start = System.nanoTime();
+            t.runSteps(steps, r -> {
+                totals[0] += r.weight();
+                totals[1] += r.computeSeconds();
+            });
+            double wall = (System.nanoTime() - start) / 1e9;
+            return new Result("spark", partitions, totals[0] / wall, Math.max(0, 1 - totals[1] / wall), wall / steps);
         } finally {
             shards.release();
         }

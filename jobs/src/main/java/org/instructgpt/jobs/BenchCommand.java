@@ -8,6 +8,7 @@ import org.instructgpt.bench.PpoBenchmark;
 import org.instructgpt.bench.RewardBenchmark;
 import org.instructgpt.bench.SyncBenchmark;
 import org.instructgpt.bench.TrainerBenchmark;
+import org.instructgpt.train.ExchangeSettings;
 import org.instructgpt.bench.TimeToLossBenchmark;
 import org.instructgpt.config.Configs;
 import org.instructgpt.model.cpu.VectorSupport;
@@ -203,11 +204,16 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf("%-24s %12.0f %13s %12.2f%n", "plain, one process", plain.tokensPerSecond(), "-", plain.stepSeconds());
         SparkSession spark = SparkSessions.open(c, "instructgpt-bench");
         try {
+            ExchangeSettings socket = ExchangeSettings.from(c.getConfig("instructgpt.train"));
             for (int p : b.getIntList("partitions")) {
-                TrainerBenchmark.Result r = TrainerBenchmark.spark(JavaSparkContext.fromSparkContext(spark.sparkContext()), cfg,
-                        p, batch, micro, warmup, steps, seed);
-                System.out.printf("%-24s %12.0f %13.1f%% %12.2f%n", "spark, " + p + " partition(s)", r.tokensPerSecond(),
-                        100 * r.overheadShare(), r.stepSeconds());
+                for (ExchangeSettings ex : List.of(socket.withMode(ExchangeSettings.Mode.JOB),
+                        socket.withMode(ExchangeSettings.Mode.SOCKET))) {
+                    TrainerBenchmark.Result r = TrainerBenchmark.spark(JavaSparkContext.fromSparkContext(
+                            spark.sparkContext()), cfg, p, batch, micro, warmup, steps, seed, ex);
+                    System.out.printf("%-24s %12.0f %13.1f%% %12.2f%n", "spark, " + p + " part., "
+                            + ex.mode().name().toLowerCase(java.util.Locale.ROOT), r.tokensPerSecond(),
+                            100 * r.overheadShare(), r.stepSeconds());
+                }
             }
         } finally {
             spark.stop();

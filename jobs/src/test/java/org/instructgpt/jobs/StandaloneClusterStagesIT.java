@@ -32,10 +32,10 @@ class StandaloneClusterStagesIT {
 
     @BeforeAll
     static void runTheStagesOnTheCluster() throws Exception {
-        killAnExecutorDuring("sft", "train", 3);
+        killAnExecutorDuring("sft", 3);
         SharedCluster.runOnCluster("label", stage("label", "label"));
-        killAnExecutorDuring("rm", "train", 3);
-        killAnExecutorDuring("ppo", "ppo", 1);
+        killAnExecutorDuring("rm", 3);
+        killAnExecutorDuring("ppo", 1);
     }
 
     @Test
@@ -93,18 +93,21 @@ class StandaloneClusterStagesIT {
     }
 
     /**
-     * Runs a stage on the cluster into {@code run/<stage>} and kills an executor with SIGKILL once the stage has
-     * logged {@code after} lines of {@code kind}: the stage must finish, the driver must have seen the executor lost.
+     * Runs a stage on the cluster into {@code run/<stage>} and kills an executor with SIGKILL once the driver has
+     * logged step {@code after} of the stage: the stage must finish, the driver must have seen the executor lost while
+     * steps were still to come (the log is live; metrics.jsonl is written only at checkpoints).
      */
-    private static void killAnExecutorDuring(String stage, String kind, int after) throws Exception {
+    private static void killAnExecutorDuring(String stage, int after) throws Exception {
         Path log = SharedCluster.DIR.resolve(stage + ".log");
+        String progress = "Progress: " + stage + " step ";
         Process p = SharedCluster.cluster().submitUntil(log, stage(stage, stage),
-                () -> StageOutputs.metricsOfKind(RUN.resolve(stage), kind) >= after);
+                () -> Files.exists(log) && Files.readString(log).contains(progress + after + "/"));
         SharedCluster.cluster().killAnExecutor();
         StandaloneCluster.finishes(p, log);
         String driver = Files.readString(log);
-        assertTrue(driver.contains("Lost executor") || driver.contains("ExecutorLostFailure"),
-                "the driver saw no executor lost; see " + log);
+        int lost = Math.max(driver.indexOf("Lost executor"), driver.indexOf("ExecutorLostFailure"));
+        assertTrue(lost >= 0, "the driver saw no executor lost; see " + log);
+        assertTrue(driver.indexOf(progress, lost) > lost, "the executor was lost after the stage's last step; see " + log);
     }
 
     /** Runs the stage in this JVM in local[2] on the cluster's inputs, into {@code <stage>-local}. */
