@@ -142,13 +142,12 @@ public final class DataParallelTrainer<E extends Serializable> {
         DataParallelTrainer<E> first = trainers.get(0);
         int done = 0;
         if (steps > 1 && first.exchange.mode() == ExchangeSettings.Mode.SOCKET && !first.socketStalled) {
-            try {
-                done = SocketSteps.run(trainers, steps, each);
-            } catch (DriverExchange.Stalled e) {
-                done = e.stepsDone();
+            SocketSteps.Outcome o = SocketSteps.run(trainers, steps, each);
+            done = o.done();
+            if (o.stalled() != null) {
                 trainers.forEach(t -> t.socketStalled = true);
                 LOG.warn("{}; the remaining steps run as a Spark job each (slower, same result). Fewer task slots than"
-                        + " the {} partitions, or an executor lost and not replaced?", e.getMessage(),
+                        + " the {} partitions, or an executor lost and not replaced?", o.stalled(),
                         first.data.partitions());
             }
         }

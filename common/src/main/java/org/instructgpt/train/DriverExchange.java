@@ -20,26 +20,18 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * The driver's side of the socket exchange ({@link ExchangeSettings}): a server socket the tasks of one Spark job
- * connect to, one per partition. Each round the driver sends every task the trainers' parameters and reads the
- * partitions' results back <em>in partition order</em> into the step sums, so the sum has the bits of a job per step.
- * A task that fails and is retried connects again and is sent the current round: its result is the same, since every
- * random choice is keyed by seed, step and partition. When a partition has no task for longer than the timeout (no
- * free slot, an executor gone for good), the round stops with {@link Stalled} and the trainer goes on with jobs.
+ * connect to, one per partition. For each trainer in turn the driver sends every task the parameters and reads the
+ * partitions' results back <em>in partition order</em> into the step's sum, so the sum has the bits of a job per step.
+ * A task that fails and is retried connects again and is sent what its partition has not delivered yet: its result is
+ * the same, since every random choice is keyed by seed, step and partition. When a partition has no task for longer than the timeout (no
+ * free slot, an executor gone for good), the exchange stops with {@link Stalled} and the trainers go on with jobs.
  * A plain socket rather than Spark's RPC environment, whose classes are internal to Spark.
  */
 final class DriverExchange implements AutoCloseable {
-    /** A partition has had no task for longer than the timeout; nothing of the round was applied. */
+    /** A partition has had no task for longer than the timeout; nothing of the step under way was applied. */
     static final class Stalled extends Exception {
-        private final int stepsDone;
-
-        Stalled(String message, int stepsDone) {
+        Stalled(String message) {
             super(message);
-            this.stepsDone = stepsDone;
-        }
-
-        /** The steps applied before the stall. */
-        int stepsDone() {
-            return stepsDone;
         }
     }
 
@@ -54,11 +46,15 @@ final class DriverExchange implements AutoCloseable {
     private final Thread acceptor;
     private volatile boolean closed;
     private JavaFutureAction<Void> job;
-    private long round;
+    private final int trainers;
+    private long[] steps;
+    private byte[][] latestParams;
+    private boolean[] outstanding;
     private byte[][] gradients;
 
-    DriverExchange(JavaSparkContext sc, ExchangeSettings settings, int partitions) {
+    DriverExchange(JavaSparkContext sc, ExchangeSettings settings, int partitions, int trainers) {
         this.sc = sc;
+        this.trainers = trainers;
         this.settings = settings;
         this.latest = new ExchangeConnection[partitions];
         this.host = sc.getConf().get("spark.driver.host", "127.0.0.1");
@@ -91,39 +87,71 @@ final class DriverExchange implements AutoCloseable {
     }
 
     /**
-     * One round: every task gets the parameters (one array per trainer, with that trainer's step), then each
-     * partition's results are added to the trainers' sums in partition order.
+     * Trainer {@code k}'s parameters for its step {@code step}, to every task: a task computes its share as soon as
+     * they arrive, while the driver still reads the other trainers' results (the policy's step travels while the
+     * value model's share is computed).
      */
-    void round(long[] steps, byte[][] params, List<StepSum> sums) throws Stalled {
-        round++;
-        for (int p = 0; p < latest.length; p++) {
-            ExchangeConnection c = await(p);
-            try {
-                c.send(round, steps, params);
-            } catch (IOException e) {
-                c.close();
-            }
+    void send(int k, long step, byte[] params) {
+        if (steps == null) {
+            steps = new long[trainers];
+            latestParams = new byte[trainers][];
+            outstanding = new boolean[trainers];
+            gradients = new byte[trainers][];
         }
-        if (gradients == null) {
-            gradients = new byte[params.length][];
-        }
-        for (int p = 0; p < latest.length; p++) {
-            ShardResult[] results = null;
-            while (results == null) {
-                ExchangeConnection c = await(p);
+        steps[k] = step;
+        latestParams[k] = params;
+        outstanding[k] = true;
+        for (ExchangeConnection c : snapshot()) {
+            if (c != null && c.primed()) {
                 try {
-                    if (c.sentRound() != round) {
-                        c.send(round, steps, params);
-                    }
-                    results = c.receive(gradients);
+                    c.send(k, step, params);
                 } catch (IOException e) {
                     c.close();
                 }
             }
-            for (int k = 0; k < results.length; k++) {
-                sums.get(k).add(results[k]);
-            }
         }
+    }
+
+    /**
+     * Every partition's result for trainer {@code k}, added to {@code sum} in partition order. A task that joined
+     * since (its partition's first task, or one retried) is first sent what it has not computed yet, starting with
+     * trainer {@code k}'s parameters.
+     */
+    void receive(int k, StepSum sum) throws Stalled {
+        for (int p = 0; p < latest.length; p++) {
+            prime(await(p), k);
+        }
+        for (int p = 0; p < latest.length; p++) {
+            ShardResult result = null;
+            while (result == null) {
+                ExchangeConnection c = prime(await(p), k);
+                try {
+                    result = c.receive(gradients, k);
+                } catch (IOException e) {
+                    c.close();
+                }
+            }
+            sum.add(result);
+        }
+        outstanding[k] = false;
+    }
+
+    /** Sends a new connection the outstanding parameters, trainer {@code k}'s first, then in the tasks' order. */
+    private ExchangeConnection prime(ExchangeConnection c, int k) {
+        if (!c.primed()) {
+            try {
+                for (int i = 0; i < trainers; i++) {
+                    int j = (k + i) % trainers;
+                    if (outstanding[j]) {
+                        c.send(j, steps[j], latestParams[j]);
+                    }
+                }
+            } catch (IOException e) {
+                c.close();
+            }
+            c.markPrimed();
+        }
+        return c;
     }
 
     /** Tells the tasks the rounds are over and waits for the job to end. */
@@ -169,7 +197,7 @@ final class DriverExchange implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new Stalled("no task of partition " + p + " joined the gradient exchange in "
-                        + settings.timeout().toSeconds() + " s", 0);
+                        + settings.timeout().toSeconds() + " s");
             }
             try {
                 wait(Math.max(1, Math.min(200, left / 1_000_000)));

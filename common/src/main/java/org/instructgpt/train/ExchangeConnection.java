@@ -21,7 +21,7 @@ final class ExchangeConnection {
     private final DataOutputStream out;
     private final int partition;
     private final int attempt;
-    private long sentRound = -1;
+    private boolean primed;
     private volatile boolean closed;
 
     private ExchangeConnection(Socket socket, int partition, int attempt) throws IOException {
@@ -56,24 +56,26 @@ final class ExchangeConnection {
         return attempt;
     }
 
-    long sentRound() {
-        return sentRound;
+    /** Whether it has been sent what its partition had outstanding when it joined. */
+    boolean primed() {
+        return primed;
+    }
+
+    void markPrimed() {
+        primed = true;
     }
 
     boolean isClosed() {
         return closed;
     }
 
-    /** A round: its number of trainers, then each trainer's step and parameters. */
-    void send(long round, long[] steps, byte[][] params) throws IOException {
+    /** One trainer's parameters: its index, its step and the parameters. */
+    void send(int trainer, long step, byte[] params) throws IOException {
+        out.writeInt(trainer);
+        out.writeLong(step);
         out.writeInt(params.length);
-        for (int k = 0; k < params.length; k++) {
-            out.writeLong(steps[k]);
-            out.writeInt(params[k].length);
-            out.write(params[k]);
-        }
+        out.write(params);
         out.flush();
-        sentRound = round;
     }
 
     void sendDone() throws IOException {
@@ -82,34 +84,32 @@ final class ExchangeConnection {
     }
 
     /**
-     * The task's result for each trainer, its gradient read into {@code gradients[k]} (reallocated if the size
-     * differs), which the result then holds: valid until the next receive.
+     * The task's result for trainer {@code k}, its gradient read into {@code gradients[k]} (reallocated if the size
+     * differs), which the result then holds: valid until the next receive of that trainer.
      */
-    ShardResult[] receive(byte[][] gradients) throws IOException {
-        ShardResult[] r = new ShardResult[gradients.length];
-        for (int k = 0; k < r.length; k++) {
-            byte[] header = new byte[in.readInt()];
-            in.readFully(header);
-            try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(header))) {
-                r[k] = (ShardResult) o.readObject();
-            } catch (ClassNotFoundException e) {
-                throw new IOException("a task sent a result of an unknown class", e);
-            }
-            if (r[k].partition() != partition) {
-                throw new IOException("partition " + partition + "'s task sent partition " + r[k].partition() + "'s result");
-            }
-            int n = in.readInt();
-            if (n >= 0) {
-                if (gradients[k] == null || gradients[k].length != n) {
-                    gradients[k] = new byte[n];
-                }
-                in.readFully(gradients[k]);
-                ShardResult h = r[k];
-                r[k] = new ShardResult(h.partition(), gradients[k], h.loss(), h.weight(), h.metrics(), h.seconds(),
-                        h.problem());
-            }
+    ShardResult receive(byte[][] gradients, int k) throws IOException {
+        int trainer = in.readInt();
+        byte[] header = new byte[in.readInt()];
+        in.readFully(header);
+        ShardResult r;
+        try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(header))) {
+            r = (ShardResult) o.readObject();
+        } catch (ClassNotFoundException e) {
+            throw new IOException("a task sent a result of an unknown class", e);
         }
-        return r;
+        if (trainer != k || r.partition() != partition) {
+            throw new IOException("partition " + partition + "'s task sent trainer " + trainer + "'s result of partition "
+                    + r.partition() + " where trainer " + k + "'s was due");
+        }
+        int n = in.readInt();
+        if (n < 0) {
+            return r;
+        }
+        if (gradients[k] == null || gradients[k].length != n) {
+            gradients[k] = new byte[n];
+        }
+        in.readFully(gradients[k]);
+        return new ShardResult(r.partition(), gradients[k], r.loss(), r.weight(), r.metrics(), r.seconds(), r.problem());
     }
 
     void close() {

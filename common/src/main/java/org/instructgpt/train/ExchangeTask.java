@@ -18,15 +18,15 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * A task of the socket exchange: it connects to the {@link DriverExchange}, then, round after round, reads each
- * trainer's step and parameters, computes its partition's share of that step ({@link DataParallelTrainer#shard}) and
- * sends the results back, until the driver says the rounds are over. It keeps nothing between rounds but its rows, so
- * an attempt that replaces a failed one computes exactly what the failed one would have.
+ * A task of the socket exchange: it connects to the {@link DriverExchange}, then reads one trainer's step and
+ * parameters after another, computes its partition's share of that step ({@link DataParallelTrainer#shard}) and sends
+ * the result back, until the driver says the steps are over. It keeps nothing between steps but its rows, so an
+ * attempt that replaces a failed one computes exactly what the failed one would have.
  *
- * <p>Wire format, big-endian. Task to driver once: nonce (long), partition (int), attempt (int). Driver to task each
- * round: trainers (int; -1 ends), then per trainer step (long), length (int) and parameters (little-endian floats).
- * Task to driver each round, per trainer: the Java-serialised {@link ShardResult} without its gradient (length, bytes),
- * then the gradient (length, -1 for none, and bytes).
+ * <p>Wire format, big-endian. Task to driver once: nonce (long), partition (int), attempt (int). Driver to task:
+ * trainer (int; -1 ends), step (long), length (int), parameters (little-endian floats). Task to driver for each:
+ * trainer (int), the Java-serialised {@link ShardResult} without its gradient (length, bytes), then the gradient
+ * (length, -1 for none, and bytes).
  */
 record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements VoidFunction<Iterator<E>> {
     /** Where the driver listens, and the number that tells its tasks from strangers. */
@@ -55,30 +55,25 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
             List<E> all = new ArrayList<>();
             rows.forEachRemaining(all::add);
             byte[][] params = new byte[trainers.size()][];
-            long[] steps = new long[trainers.size()];
             while (true) {
-                int n = in.readInt();
-                if (n < 0) {
+                int k = in.readInt();
+                if (k < 0) {
                     return;
                 }
-                if (n != trainers.size()) {
-                    throw new IOException("the driver sent " + n + " trainers' parameters to a task of "
-                            + trainers.size());
+                if (k >= trainers.size()) {
+                    throw new IOException("the driver sent trainer " + k + "'s parameters to a task of " + trainers.size());
                 }
-                for (int k = 0; k < n; k++) {
-                    steps[k] = in.readLong();
-                    int len = in.readInt();
-                    if (params[k] == null || params[k].length != len) {
-                        params[k] = new byte[len];
-                    }
-                    in.readFully(params[k]);
+                long step = in.readLong();
+                int len = in.readInt();
+                if (params[k] == null || params[k].length != len) {
+                    params[k] = new byte[len];
                 }
-                for (int k = 0; k < n; k++) {
-                    Shard<E> t = trainers.get(k);
-                    ShardResult r = DataParallelTrainer.shard(partition, all, params[k], t.spec(), t.objective(),
-                            t.seed(), steps[k], t.local(), t.micro());
-                    write(out, r);
-                }
+                in.readFully(params[k]);
+                Shard<E> t = trainers.get(k);
+                ShardResult r = DataParallelTrainer.shard(partition, all, params[k], t.spec(), t.objective(), t.seed(),
+                        step, t.local(), t.micro());
+                out.writeInt(k);
+                write(out, r);
                 out.flush();
             }
         }

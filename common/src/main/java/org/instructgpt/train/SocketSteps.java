@@ -2,58 +2,90 @@ package org.instructgpt.train;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * Steps of one or more trainers (sharing their data) as a single Spark job: its tasks stay up and trade gradients for
  * parameters with the driver through a {@link DriverExchange}, so a step costs a round trip on a socket instead of a
- * job, a broadcast and a collect (0.019 against 0.062 s a round at 0.84M parameters, docs/scaling.md). The driver
- * sums and applies each step exactly as {@link DataParallelTrainer#runTogether(List)} does.
+ * job, a broadcast and a collect. The driver sums and applies each step exactly as
+ * {@link DataParallelTrainer#runTogether(List)} does. With several trainers (PPO's policy and value model) it is a
+ * pipeline: a trainer's next parameters are sent as soon as its step is applied, while the tasks compute the next
+ * trainer's share, so only the last trainer's exchange is not hidden behind computation.
  */
 final class SocketSteps {
+    /** How far the exchange got: all the steps, or {@code done} of them before it stalled (then why). */
+    record Outcome(int done, String stalled) {
+    }
+
     private SocketSteps() {
     }
 
-    /** Runs {@code steps} steps; the number done when the exchange stalls is in the {@link DriverExchange.Stalled}. */
-    static <E extends Serializable> int run(List<DataParallelTrainer<E>> trainers, int steps,
-                                            Consumer<List<DataParallelTrainer.StepResult>> each)
-            throws DriverExchange.Stalled {
+    /**
+     * Runs {@code steps} steps. If the exchange stalls in the middle of a step, the trainers not yet stepped take
+     * that step as a Spark job each (the same result), so every trainer has taken {@code done} steps.
+     */
+    static <E extends Serializable> Outcome run(List<DataParallelTrainer<E>> trainers, int steps,
+                                                Consumer<List<DataParallelTrainer.StepResult>> each) {
         DataParallelTrainer<E> first = trainers.get(0);
         int n = trainers.size();
+        DataParallelTrainer.StepResult[] results = new DataParallelTrainer.StepResult[n];
+        double[] compute = new double[n];
         int done = 0;
-        try (DriverExchange ex = new DriverExchange(first.sparkContext(), first.exchange(), first.data().partitions())) {
+        int k = 0;
+        String stalled = null;
+        try (DriverExchange ex = new DriverExchange(first.sparkContext(), first.exchange(), first.data().partitions(), n)) {
             List<ExchangeTask.Shard<E>> shards = new ArrayList<>(n);
             trainers.forEach(t -> shards.add(t.shardOf()));
             ExchangeTask<E> task = new ExchangeTask<>(ex.address(), List.copyOf(shards));
             ex.start(() -> first.data().rdd().foreachPartitionAsync(task));
-            long[] stepNumbers = new long[n];
-            byte[][] params = new byte[n][];
-            for (; done < steps; done++) {
-                long start = System.nanoTime();
-                List<StepSum> sums = new ArrayList<>(n);
-                for (int k = 0; k < n; k++) {
-                    DataParallelTrainer<E> t = trainers.get(k);
-                    stepNumbers[k] = t.step();
-                    params[k] = FloatBytes.toBytes(t.model().params().flat());
-                    sums.add(t.newSum());
-                }
-                try {
-                    ex.round(stepNumbers, params, sums);
-                } catch (DriverExchange.Stalled e) {
-                    throw new DriverExchange.Stalled(e.getMessage(), done);
-                }
-                List<DataParallelTrainer.StepResult> results = new ArrayList<>(n);
-                double computeSum = 0;
-                for (int k = 0; k < n; k++) {
-                    computeSum += sums.get(k).computeSeconds();
-                    results.add(trainers.get(k).apply(sums.get(k)));
-                }
-                double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - computeSum) / n;
-                each.accept(results.stream().map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList());
+            for (k = 0; k < n; k++) {
+                send(ex, trainers, k);
             }
-            ex.finish();
+            try {
+                for (; done < steps; done++) {
+                    long start = System.nanoTime();
+                    for (k = 0; k < n; k++) {
+                        DataParallelTrainer<E> t = trainers.get(k);
+                        StepSum sum = t.newSum();
+                        ex.receive(k, sum);
+                        compute[k] = sum.computeSeconds();
+                        results[k] = t.apply(sum);
+                        if (done + 1 < steps) {
+                            send(ex, trainers, k);
+                        }
+                    }
+                    each.accept(withSharedOverhead(results, compute, start));
+                }
+                ex.finish();
+            } catch (DriverExchange.Stalled e) {
+                stalled = e.getMessage();
+            }
         }
-        return done;
+        if (stalled != null && k > 0) {
+            // The stall struck in the middle of a step: the trainers before k have taken it, the others take it now.
+            long start = System.nanoTime();
+            for (int j = k; j < n; j++) {
+                results[j] = DataParallelTrainer.runTogether(List.of(trainers.get(j))).get(0);
+                compute[j] = results[j].computeSeconds();
+            }
+            each.accept(withSharedOverhead(results, compute, start));
+            done++;
+        }
+        return new Outcome(done, stalled);
+    }
+
+    private static <E extends Serializable> void send(DriverExchange ex, List<DataParallelTrainer<E>> trainers, int k) {
+        DataParallelTrainer<E> t = trainers.get(k);
+        ex.send(k, t.step(), FloatBytes.toBytes(t.model().params().flat()));
+    }
+
+    /** Each trainer's own compute plus an equal share of the rest of the step's wall time. */
+    private static List<DataParallelTrainer.StepResult> withSharedOverhead(DataParallelTrainer.StepResult[] results,
+                                                                           double[] compute, long start) {
+        double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - Arrays.stream(compute).sum())
+                / results.length;
+        return Arrays.stream(results).map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
     }
 }
