@@ -135,7 +135,10 @@ public final class DataParallelTrainer<E extends Serializable> {
         runTogether(List.of(this), steps, r -> each.accept(r.get(0)));
     }
 
-    /** {@link #runSteps} for trainers stepped together ({@link #runTogether(List)}). */
+    /**
+     * {@link #runSteps} for trainers stepped together ({@link #runTogether(List)}). A step one trainer refuses (a
+     * non-finite gradient) stops them all; over the socket the trainers before it may already have taken that step.
+     */
     public static <E extends Serializable> void runTogether(List<DataParallelTrainer<E>> trainers, int steps,
                                                             Consumer<List<StepResult>> each) {
         requireSharedData(trainers);

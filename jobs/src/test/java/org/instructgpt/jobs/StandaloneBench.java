@@ -1,0 +1,51 @@
+package org.instructgpt.jobs;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A {@code bench} subcommand on a standalone cluster whose executors are JVMs of their own (one core each), so
+ * parameters and gradients cross process boundaries as on real machines (docs/scaling.md). A benchmark, not a test:
+ * not named *IT, so {@code mvn verify} leaves it out. Run it with
+ * {@code mvn -B verify -pl jobs -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StandaloneBench}.
+ * System properties: {@code bench.args}, the arguments after {@code bench} separated by spaces (default
+ * {@code --sync} over {@code sync.parameters}, e.g. {@code "[1000000,16000000]"}, on the workers and twice as many
+ * partitions); {@code bench.workers} (2); {@code bench.executor-memory} (3g). The output is printed and kept in
+ * {@code target/standalone-bench/bench.log}.
+ */
+class StandaloneBench {
+    @Test
+    void benchOnExecutorsOfTheirOwn() throws Exception {
+        int workers = Integer.getInteger("bench.workers", Integer.getInteger("sync.workers", 2));
+        String executorMemory = System.getProperty("bench.executor-memory", "3g");
+        Path dir = StandaloneCluster.JOBS.resolve("target/standalone-bench");
+        org.apache.commons.io.FileUtils.deleteQuietly(dir.toFile());
+        try (StandaloneCluster cluster = new StandaloneCluster(Files.createDirectories(dir.resolve("cluster")), workers,
+                executorMemory)) {
+            List<String> args = new ArrayList<>(List.of("bench"));
+            String given = System.getProperty("bench.args");
+            if (given != null && !given.isBlank()) {
+                args.addAll(Arrays.asList(given.trim().split("\\s+")));
+            } else {
+                args.addAll(List.of("--sync", "--set", "instructgpt.bench.sync.parameters=" + System.getProperty(
+                                "sync.parameters", "[1000000,4000000,16000000,32000000]"),
+                        "--set", "instructgpt.bench.sync.partitions=[" + workers + "," + 2 * workers + "]"));
+            }
+            Path log = dir.resolve("bench.log");
+            Process p = cluster.submit(log, args, "8g", executorMemory);
+            if (!p.waitFor(30, TimeUnit.MINUTES)) {
+                StandaloneCluster.kill(p);
+            }
+            Files.readAllLines(log).stream().filter(l -> !l.contains(" INFO ") && !l.contains(" WARN ")).forEach(System.out::println);
+            assertEquals(0, p.exitValue(), "see " + log);
+        }
+    }
+}
