@@ -28,8 +28,8 @@ import static org.instructgpt.train.FloatBytes.toBytes;
  * gradients with a socket on the driver instead of a job per round. Each round every task sends the gradient of the
  * parameters; the driver reads them in partition order, sums them (so the sum has the ordered round's bits) and
  * sends the sum back to every task, as it would send the next parameters. This measures what the trainer's next
- * lever (issue 15, docs/scaling.md) would cost per step; it is a measurement, not the trainer: a retried task is not
- * let back in here. A plain socket rather than Spark's RPC environment, whose classes are Spark-internal.
+ * lever (issue 15, docs/scaling.md) would cost per step; the trainer's own exchange is {@code DriverExchange}, which
+ * also lets a retried task back in. A plain socket rather than Spark's RPC environment, whose classes are Spark-internal.
  */
 final class DriverExchangeRounds {
     private DriverExchangeRounds() {
@@ -109,12 +109,13 @@ final class DriverExchangeRounds {
                 DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
                 out.writeInt(index);
                 byte[] held = params.value();
+                byte[] reply = new byte[held.length];
                 for (int r = 0; r < rounds; r++) {
                     // Every round from the broadcast parameters, as the other rounds of SyncBenchmark do, so the last
                     // sum can be compared with theirs; the received sum is read in full all the same.
                     out.write(toBytes(SyncBenchmark.gradient(held, index)));
                     out.flush();
-                    in.readFully(new byte[held.length]);
+                    in.readFully(reply);
                 }
             }
         }

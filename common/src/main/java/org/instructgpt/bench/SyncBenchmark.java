@@ -20,7 +20,7 @@ import static org.instructgpt.train.FloatBytes.view;
 
 /**
  * What one synchronisation round of data-parallel training costs without the computation: the driver broadcasts P
- * parameters, every partition returns a gradient of P floats, and the driver ends with their sum. Three ways of
+ * parameters, every partition returns a gradient of P floats, and the driver ends with their sum. Six ways of
  * summing are timed on the same round:
  * <ul>
  *   <li>{@code ordered}: the trainer's way ({@code DataParallelTrainer}) — every partition's gradient is collected to
@@ -35,7 +35,8 @@ import static org.instructgpt.train.FloatBytes.view;
  *   {@code BarrierTaskContext.allGather} (messages in partition order) and each summing them in partition order, so
  *   every task holds the ordered sum's bits. The time is the job's divided by its rounds.</li>
  *   <li>{@code endpoint}: no job per round either — one ordinary job whose tasks exchange gradients with a socket on
- *   the driver, which sums them in partition order ({@link DriverExchangeRounds}). The job's time over its rounds.</li>
+ *   the driver, which sums them in partition order ({@link DriverExchangeRounds}; the trainer's own exchange,
+ *   {@code DriverExchange}, works this way and adds retried tasks). The job's time over its rounds.</li>
  * </ul>
  * A partition's "gradient" is the broadcast vector times a factor of its own, so the sums differ by partition and the
  * order of addition shows in their bits; {@link Result#treeMatchesOrdered} says whether it did.

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,9 +21,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * System properties: {@code bench.args}, the arguments after {@code bench} separated by spaces (default
  * {@code --sync} over {@code sync.parameters}, e.g. {@code "[1000000,16000000]"}, on the workers and twice as many
  * partitions); {@code bench.workers} (2); {@code bench.executor-memory} (3g). The output is printed and kept in
- * {@code target/standalone-bench/bench.log}.
+ * {@code target/standalone-bench/bench.log}, followed by the peak resident memory of the driver's and of every
+ * executor's JVM (VmHWM, sampled from /proc every half second while the bench runs).
  */
 class StandaloneBench {
+    /** A process's peak resident set so far (VmHWM, kB), 0 once it is gone. */
+    static long peakResidentKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // The process ended between listing and reading, or /proc is not there (not Linux): nothing to add.
+        }
+        return 0;
+    }
+
     @Test
     void benchOnExecutorsOfTheirOwn() throws Exception {
         int workers = Integer.getInteger("bench.workers", Integer.getInteger("sync.workers", 2));
@@ -41,10 +58,22 @@ class StandaloneBench {
             }
             Path log = dir.resolve("bench.log");
             Process p = cluster.submit(log, args, "8g", executorMemory);
-            if (!p.waitFor(30, TimeUnit.MINUTES)) {
+            Map<String, Long> peaks = new TreeMap<>();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+            while (!p.waitFor(500, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
+                peaks.merge("driver (pid " + p.pid() + ")", peakResidentKb(p.pid()), Math::max);
+                for (ProcessHandle e : cluster.executors()) {
+                    peaks.merge("executor (pid " + e.pid() + ")", peakResidentKb(e.pid()), Math::max);
+                }
+            }
+            if (p.isAlive()) {
                 StandaloneCluster.kill(p);
             }
             Files.readAllLines(log).stream().filter(l -> !l.contains(" INFO ") && !l.contains(" WARN ")).forEach(System.out::println);
+            String memory = "peak resident memory (VmHWM), MB: " + String.join(", ", peaks.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue() / 1024).toList());
+            System.out.println(memory);
+            Files.writeString(log, memory + System.lineSeparator(), java.nio.file.StandardOpenOption.APPEND);
             assertEquals(0, p.exitValue(), "see " + log);
         }
     }

@@ -95,11 +95,11 @@ public final class ArrayEngine implements GptEngine {
      */
     private PassOutput forward(ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
         if (keep) {
-            return pass(own, in, request, mode, true);
+            return pass(own, in, request, mode);
         }
         ArrayActivations shared = EvalActivations.borrow(cfg);
         try {
-            PassOutput out = pass(shared, in, request, mode, false);
+            PassOutput out = pass(shared, in, request, mode);
             softmax = null;
             return out;
         } finally {
@@ -107,9 +107,10 @@ public final class ArrayEngine implements GptEngine {
         }
     }
 
-    private PassOutput pass(ArrayActivations act, ModelInput in, PassRequest request, ForwardMode mode, boolean keep) {
+    /** A forward pass in {@code act}: this engine's own activations keep every layer's for a backward pass. */
+    private PassOutput pass(ArrayActivations act, ModelInput in, PassRequest request, ForwardMode mode) {
         readParameters();
-        transformer(act, in, mode, keep);
+        transformer(act, in, mode);
         int n = in.batch() * in.time();
         softmax = null;
         scalarDone = request.scalar();
@@ -213,7 +214,8 @@ public final class ArrayEngine implements GptEngine {
 
     // ---------------------------------------------------------------------------------------------- forward
 
-    private void transformer(ArrayActivations act, ModelInput in, ForwardMode mode, boolean keep) {
+    private void transformer(ArrayActivations act, ModelInput in, ForwardMode mode) {
+        boolean keep = act == own;
         Gpt2Layout.checkIdsAndPositions(in, cfg);
         int b = in.batch();
         int t = in.time();
