@@ -233,7 +233,13 @@ public final class DataParallelTrainer<E extends Serializable> {
     }
 
     StepSum newSum() {
-        return new StepSum(step, (int) grad.length());
+        return new StepSum(step, new float[(int) grad.length()]);
+    }
+
+    /** A sum for this step into {@code reuse} (zeroed), a buffer of the gradient's length. */
+    StepSum newSum(float[] reuse) {
+        java.util.Arrays.fill(reuse, 0f);
+        return new StepSum(step, reuse);
     }
 
     ShardedData<E> data() {
@@ -266,6 +272,12 @@ public final class DataParallelTrainer<E extends Serializable> {
     /** One partition's share of step {@code step}. */
     static <E> ShardResult shard(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
                                  long seed, long step, int local, int micro) {
+        return shard(partition, all, params, spec, obj, seed, step, local, micro, null);
+    }
+
+    /** {@link #shard} with the gradient's bytes written into {@code reuse} where it has the right length. */
+    static <E> ShardResult shard(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
+                                 long seed, long step, int local, int micro, byte[] reuse) {
         long start = System.nanoTime();
         if (all.isEmpty()) {
             return new ShardResult(partition, null, 0, 0, MetricSums.NONE, 0, null);
@@ -283,7 +295,7 @@ public final class DataParallelTrainer<E extends Serializable> {
                 List<E> mb = batch.subList(k * micro, Math.min(batch.size(), (k + 1) * micro));
                 sum = sum.plus(obj.accumulate(m, mb, ForwardMode.train(Seeds.derive(seed, step, partition, k))));
             }
-            byte[] g = FloatBytes.toBytes(m.grads().flat());
+            byte[] g = FloatBytes.toBytes(m.grads().flat(), reuse);
             String problem = null;
             if (!Double.isFinite(sum.loss())) {
                 problem = "the loss is " + sum.loss();

@@ -103,11 +103,7 @@ final class DriverExchange implements AutoCloseable {
         outstanding[k] = true;
         for (ExchangeConnection c : snapshot()) {
             if (c != null && c.primed()) {
-                try {
-                    c.send(k, step, params);
-                } catch (IOException e) {
-                    c.close();
-                }
+                c.send(k, step, params);
             }
         }
     }
@@ -139,15 +135,11 @@ final class DriverExchange implements AutoCloseable {
     /** Sends a new connection the outstanding parameters, trainer {@code k}'s first, then in the tasks' order. */
     private ExchangeConnection prime(ExchangeConnection c, int k) {
         if (!c.primed()) {
-            try {
-                for (int i = 0; i < trainers; i++) {
-                    int j = (k + i) % trainers;
-                    if (outstanding[j]) {
-                        c.send(j, steps[j], latestParams[j]);
-                    }
+            for (int i = 0; i < trainers; i++) {
+                int j = (k + i) % trainers;
+                if (outstanding[j]) {
+                    c.send(j, steps[j], latestParams[j]);
                 }
-            } catch (IOException e) {
-                c.close();
             }
             c.markPrimed();
         }
@@ -158,12 +150,8 @@ final class DriverExchange implements AutoCloseable {
     void finish() {
         for (ExchangeConnection c : snapshot()) {
             if (c != null) {
-                try {
-                    c.sendDone();
-                } catch (IOException e) {
-                    // A task gone now has nothing left to do; the job's result says whether that was a failure.
-                    c.close();
-                }
+                // A task gone now has nothing left to do; the job's result says whether that was a failure.
+                c.sendDone();
             }
         }
         try {

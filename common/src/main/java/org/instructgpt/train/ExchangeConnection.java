@@ -8,11 +8,15 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.net.Socket;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The driver's end of one task attempt's connection to the {@link DriverExchange}. Written by the driver's thread
- * only; closed by any (a replacing attempt, Spark reporting the attempt failed), which makes a blocked read fail.
- * The wire format is {@link ExchangeTask}'s.
+ * The driver's end of one task attempt's connection to the {@link DriverExchange}. Read by the driver's thread; written
+ * by a thread of its own, so that the driver never waits on a write: a task writing its result (tens of MB at 6M
+ * parameters) while the driver writes it the next parameters would otherwise fill both sockets' buffers and wait for
+ * each other forever. Closed by any thread (a replacing attempt, Spark reporting the attempt failed), which makes a
+ * blocked read or write fail. The wire format is {@link ExchangeTask}'s.
  */
 final class ExchangeConnection {
     private static final int BUFFER = 1 << 16;
@@ -23,6 +27,12 @@ final class ExchangeConnection {
     private final int attempt;
     private boolean primed;
     private volatile boolean closed;
+    private final BlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
+    private final Thread writer;
+
+    /** One trainer's parameters to send, or the end (trainer -1). */
+    private record Message(int trainer, long step, byte[] params) {
+    }
 
     private ExchangeConnection(Socket socket, int partition, int attempt) throws IOException {
         this.socket = socket;
@@ -30,6 +40,32 @@ final class ExchangeConnection {
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), BUFFER));
         this.partition = partition;
         this.attempt = attempt;
+        this.writer = new Thread(this::write, "gradient-exchange-write-" + partition + "-" + attempt);
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    /**
+     * Sends what is queued, in order. A trainer's parameter bytes are reused by the driver for that trainer's next
+     * step, which it fills only after every task has returned its result for this one, so after they were written.
+     */
+    private void write() {
+        try {
+            while (!closed) {
+                Message m = outbox.take();
+                out.writeInt(m.trainer());
+                if (m.trainer() >= 0) {
+                    out.writeLong(m.step());
+                    out.writeInt(m.params().length);
+                    out.write(m.params());
+                }
+                out.flush();
+            }
+        } catch (IOException e) {
+            close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Reads a task's greeting (the exchange's nonce, its partition and attempt); refuses a stranger. */
@@ -69,18 +105,14 @@ final class ExchangeConnection {
         return closed;
     }
 
-    /** One trainer's parameters: its index, its step and the parameters. */
-    void send(int trainer, long step, byte[] params) throws IOException {
-        out.writeInt(trainer);
-        out.writeLong(step);
-        out.writeInt(params.length);
-        out.write(params);
-        out.flush();
+    /** Queues one trainer's parameters for its step; a connection that fails is closed by its writer. */
+    void send(int trainer, long step, byte[] params) {
+        outbox.add(new Message(trainer, step, params));
     }
 
-    void sendDone() throws IOException {
-        out.writeInt(-1);
-        out.flush();
+    /** Queues the end of the steps. */
+    void sendDone() {
+        outbox.add(new Message(-1, 0, null));
     }
 
     /**
@@ -114,6 +146,7 @@ final class ExchangeConnection {
 
     void close() {
         closed = true;
+        writer.interrupt();
         try {
             socket.close();
         } catch (IOException ignored) {

@@ -55,6 +55,7 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
             List<E> all = new ArrayList<>();
             rows.forEachRemaining(all::add);
             byte[][] params = new byte[trainers.size()][];
+            byte[][] gradients = new byte[trainers.size()][];
             while (true) {
                 int k = in.readInt();
                 if (k < 0) {
@@ -71,7 +72,8 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
                 in.readFully(params[k]);
                 Shard<E> t = trainers.get(k);
                 ShardResult r = DataParallelTrainer.shard(partition, all, params[k], t.spec(), t.objective(), t.seed(),
-                        step, t.local(), t.micro());
+                        step, t.local(), t.micro(), gradients[k]);
+                gradients[k] = r.gradient() != null ? r.gradient() : gradients[k];
                 out.writeInt(k);
                 write(out, r);
                 out.flush();

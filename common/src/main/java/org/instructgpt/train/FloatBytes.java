@@ -51,7 +51,12 @@ public final class FloatBytes {
     }
 
     static byte[] toBytes(INDArray a) {
-        byte[] out = new byte[(int) a.length() * 4];
+        return toBytes(a, null);
+    }
+
+    /** The array's floats as bytes, into {@code reuse} where it has the right length (then no allocation). */
+    static byte[] toBytes(INDArray a, byte[] reuse) {
+        byte[] out = reuse != null && reuse.length == a.length() * 4 ? reuse : new byte[(int) a.length() * 4];
         if (direct(a) && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             memory(a).get(out);
             return out;

@@ -16,9 +16,10 @@ final class StepSum {
     private MetricSums metrics = MetricSums.NONE;
     private int next;
 
-    StepSum(long step, int parameters) {
+    /** A sum starting from {@code zeros} (all 0), which it adds into. */
+    StepSum(long step, float[] zeros) {
         this.step = step;
-        this.gradient = new float[parameters];
+        this.gradient = zeros;
     }
 
     /** Adds the next partition's loss, weight and metrics; refuses a non-finite one before anything changes. */

@@ -176,6 +176,24 @@ class SocketExchangeTest {
     }
 
     @Test
+    void parametersLargerThanTheSocketsBuffersDoNotStallTwoTrainers() {
+        // 4.8M parameters: 19 MB a message, more than loopback's socket buffers hold. Written by the driver's own
+        // thread, a task's first two messages and its first result waited for each other forever (found at config M).
+        org.instructgpt.model.GptConfig big = org.instructgpt.model.GptConfig.of(ByteLevelTokenizer.VOCAB, 48, 256, 6, 4);
+        List<DataParallelTrainer<TokenizedExample>> pair = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            Gpt2Model m = Gpt2Model.create(big, DataType.FLOAT, false);
+            m.initialize(20 + k);
+            pair.add(new DataParallelTrainer<>(sc, data, lm(), m, OPT, 30 + k).exchange(SOCKET));
+        }
+        List<Long> steps = new ArrayList<>();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(2),
+                () -> DataParallelTrainer.runTogether(pair, 2, r -> steps.add(r.get(1).step())));
+        assertEquals(List.of(1L, 2L), steps);
+        assertNoJobLeft();
+    }
+
+    @Test
     void aNonFiniteStepIsRefusedAndLeavesNoJobRunning() {
         Gpt2Model m = freshModel();
         m.params().get("transformer.ln_f.weight").putScalar(0, Float.NaN);
