@@ -45,7 +45,14 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
         try (Socket s = new Socket()) {
             s.setTcpNoDelay(true);
             s.setKeepAlive(true);
-            s.connect(new InetSocketAddress(address.host(), address.port()), 30_000);
+            try {
+                s.connect(new InetSocketAddress(address.host(), address.port()), 30_000);
+            } catch (IOException e) {
+                throw new IOException("partition " + partition + " could not reach the driver's gradient exchange at "
+                        + address.host() + ":" + address.port() + " (" + e.getMessage() + "): let executors connect to"
+                        + " the driver on instructgpt.train.exchange.port, or set instructgpt.train.exchange.mode = job",
+                        e);
+            }
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
             out.writeLong(address.nonce());
@@ -57,7 +64,7 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
             byte[][] params = new byte[trainers.size()][];
             byte[][] gradients = new byte[trainers.size()][];
             while (true) {
-                int k = in.readInt();
+                int k = readNext(in, partition);
                 if (k < 0) {
                     return;
                 }
@@ -78,6 +85,16 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
                 write(out, r);
                 out.flush();
             }
+        }
+    }
+
+    /** The next trainer index; the driver closing the exchange (a refused step, a stopped run) said in words. */
+    private static int readNext(DataInputStream in, int partition) throws IOException {
+        try {
+            return in.readInt();
+        } catch (java.io.EOFException | java.net.SocketException e) {
+            throw new IOException("partition " + partition + ": the driver closed the gradient exchange (the driver"
+                    + " stopped the steps, or was lost)", e);
         }
     }
 

@@ -219,6 +219,20 @@ class SocketExchangeTest {
         assertNoJobLeft();
     }
 
+    @Test
+    void aTaskThatCannotReachTheDriverSaysWhatToSet() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        ExchangeTask<TokenizedExample> task = new ExchangeTask<>(new ExchangeTask.Address("127.0.0.1", closedPort, 1L),
+                List.of(trainer(data, lm(), SOCKET).shardOf()));
+        Exception e = assertThrows(Exception.class, () -> data.rdd().foreachPartition(task));
+        assertTrue(org.apache.commons.lang3.exception.ExceptionUtils.getStackTrace(e).contains(
+                "could not reach the driver's gradient exchange at 127.0.0.1:" + closedPort), e.getMessage());
+        assertTrue(e.getMessage().contains("instructgpt.train.exchange.mode = job"), e.getMessage());
+    }
+
     static void assertNoJobLeft() {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (sc.statusTracker().getActiveJobIds().length > 0 && System.nanoTime() < deadline) {
