@@ -45,6 +45,7 @@ final class DriverExchange implements AutoCloseable {
     private final SparkListener listener = new TaskFailures();
     private final Thread acceptor;
     private volatile boolean closed;
+    private boolean finishing;
     private JavaFutureAction<Void> job;
     private final int trainers;
     private long[] steps;
@@ -146,9 +147,17 @@ final class DriverExchange implements AutoCloseable {
         return c;
     }
 
-    /** Tells the tasks the rounds are over and waits for the job to end. */
+    /**
+     * Tells the tasks the steps are over and waits for the job to end. A task retried after its partition's last
+     * result (its executor lost at the very end) joins later and is told at once, so the job can end.
+     */
     void finish() {
-        for (ExchangeConnection c : snapshot()) {
+        ExchangeConnection[] now;
+        synchronized (this) {
+            finishing = true;
+            now = latest.clone();
+        }
+        for (ExchangeConnection c : now) {
             if (c != null) {
                 // A task gone now has nothing left to do; the job's result says whether that was a failure.
                 c.sendDone();
@@ -217,6 +226,9 @@ final class DriverExchange implements AutoCloseable {
                     latest[c.partition()] = c;
                     if (old != null) {
                         old.close();
+                    }
+                    if (finishing) {
+                        c.sendDone();
                     }
                     notifyAll();
                 }
