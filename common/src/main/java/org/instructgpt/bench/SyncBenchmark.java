@@ -33,7 +33,7 @@ import static org.instructgpt.train.FloatBytes.view;
  *   the ordered sum's reproducibility with about 1/GROUP of its bytes into the driver;</li>
  *   <li>{@code barrier}: no job per round — one barrier job whose tasks run every round, exchanging gradients with
  *   {@code BarrierTaskContext.allGather} (messages in partition order) and each summing them in partition order, so
- *   every task holds the ordered sum's bits. The time is the job's divided by its rounds.</li>
+ *   every task holds the ordered sum's bits. The time is the job's divided by its {@link #JOB_ROUNDS} rounds.</li>
  *   <li>{@code endpoint}: no job per round either — one ordinary job whose tasks exchange gradients with a socket on
  *   the driver, which sums them in partition order ({@link DriverExchangeRounds}; the trainer's own exchange,
  *   {@code DriverExchange}, works this way and adds retried tasks). The job's time over its rounds.</li>
@@ -74,6 +74,12 @@ public final class SyncBenchmark {
      * {@code warmup} untimed rounds, then {@code rounds} rounds, each timing the broadcast alone and the three sums
      * one after the other (alternating, so a noisy moment hits them alike); medians.
      */
+    /**
+     * Rounds inside each barrier and endpoint job. Fixed rather than {@code rounds}: with it, 20 rounds ran 400 barrier
+     * syncs of about 0.7 s each, five minutes a size, which looked like a hang.
+     */
+    static final int JOB_ROUNDS = 5;
+
     public static Result run(JavaSparkContext sc, long parameters, int partitions, int warmup, int rounds, long seed) {
         if (parameters * 4 > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException(parameters + " parameters do not fit one Java byte array (at most "
@@ -107,11 +113,11 @@ public final class SyncBenchmark {
             double endpointRound = Double.NaN;
             if (partitions <= sc.defaultParallelism()) {
                 long t6 = System.nanoTime();
-                barrierMatches &= Arrays.equals(ordered, barrier(sc, parts, params, rounds));
+                barrierMatches &= Arrays.equals(ordered, barrier(sc, parts, params, JOB_ROUNDS));
                 long t7 = System.nanoTime();
-                endpointMatches &= Arrays.equals(ordered, DriverExchangeRounds.run(sc, parts, params, rounds));
-                barrierRound = (t7 - t6) / 1e9 / rounds;
-                endpointRound = (System.nanoTime() - t7) / 1e9 / rounds;
+                endpointMatches &= Arrays.equals(ordered, DriverExchangeRounds.run(sc, parts, params, JOB_ROUNDS));
+                barrierRound = (t7 - t6) / 1e9 / JOB_ROUNDS;
+                endpointRound = (System.nanoTime() - t7) / 1e9 / JOB_ROUNDS;
             }
             groupedRepeatable &= Arrays.equals(firstGrouped, grouped);
             matches &= Arrays.equals(ordered, tree);
