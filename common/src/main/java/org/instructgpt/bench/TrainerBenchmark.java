@@ -100,10 +100,4 @@ public final class TrainerBenchmark {
         }, warmup, steps);
         return new Result("plain", 1, weight[0] / sec, 0, sec);
     }
-
-    private static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
-    }
 }

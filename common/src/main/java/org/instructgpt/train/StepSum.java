@@ -23,7 +23,7 @@ final class StepSum {
     }
 
     /** Adds the next partition's loss, weight and metrics; refuses a non-finite one before anything changes. */
-    void addResult(ShardResult r) {
+    private void addResult(ShardResult r) {
         if (r.partition() != next) {
             throw new IllegalStateException("step " + step + ": partition " + r.partition() + " summed where "
                     + next + " was due");
@@ -40,7 +40,7 @@ final class StepSum {
     }
 
     /** Adds that partition's gradient (little-endian floats), after {@link #addResult}. */
-    void addGradient(byte[] g) {
+    private void addGradient(byte[] g) {
         FloatBuffer f = FloatBytes.view(g);
         // A bulk copy per block and a plain loop, which C2 vectorises; reading the view element by element it does
         // not. Each element gets the same float addition either way.

@@ -215,15 +215,35 @@ class DataParallelTrainerTest {
         assertEquals(local.mean(), distributed.mean(), 1e-5);
     }
 
-    /** Fails the first attempt of partition 1's task at step 1 (a lost executor, as Spark sees it). */
+    /**
+     * Fails the first attempt of partition 1's task at its {@code failAt}-th micro-batch, counted in this JVM (a lost
+     * executor, as Spark sees it); {@link #FAILED} says it did.
+     */
     static final class FailOnceObjective implements TrainingObjective<TokenizedExample> {
+        static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
         private final LanguageModelObjective inner = new LanguageModelObjective(ByteLevelTokenizer.PAD);
+        private final int failAt;
+
+        FailOnceObjective() {
+            this(1);
+        }
+
+        FailOnceObjective(int failAt) {
+            this.failAt = failAt;
+        }
+
+        /** Starts the count again, before a run that should fail once. */
+        static void reset() {
+            CALLS.set(0);
+            FAILED.set(false);
+        }
 
         @Override
         public LossSum accumulate(Gpt2Model model, List<TokenizedExample> micro, ForwardMode mode) {
             org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
             if (tc != null && tc.partitionId() == 1 && tc.stageAttemptNumber() == 0 && tc.attemptNumber() == 0
-                    && FAILED.compareAndSet(false, true)) {
+                    && CALLS.incrementAndGet() == failAt) {
+                FAILED.set(true);
                 throw new IllegalStateException("simulated executor loss");
             }
             return inner.accumulate(model, micro, mode);
@@ -246,7 +266,7 @@ class DataParallelTrainerTest {
     void aRetriedTaskInSparkGivesTheSameParameters() {
         DataParallelTrainer<TokenizedExample> clean = new DataParallelTrainer<>(sc, data,
                 new LanguageModelObjective(ByteLevelTokenizer.PAD), freshModel(), OPT, 13);
-        FAILED.set(false);
+        FailOnceObjective.reset();
         DataParallelTrainer<TokenizedExample> retried = new DataParallelTrainer<>(sc, data, new FailOnceObjective(),
                 freshModel(), OPT, 13);
         for (int s = 0; s < 2; s++) {

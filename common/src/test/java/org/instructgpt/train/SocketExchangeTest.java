@@ -76,7 +76,7 @@ class SocketExchangeTest {
     @Test
     void aFailedTaskRejoinsTheExchangeWithTheSameResult() {
         DataParallelTrainer<TokenizedExample> clean = trainer(data, lm(), JOB);
-        DataParallelTrainerTest.FAILED.set(false);
+        DataParallelTrainerTest.FailOnceObjective.reset();
         DataParallelTrainer<TokenizedExample> retried = trainer(data, new DataParallelTrainerTest.FailOnceObjective(),
                 SOCKET);
         List<Double> a = run(clean, 4, 4);
@@ -122,45 +122,15 @@ class SocketExchangeTest {
         assertArrayEquals(bAlone.model().params().flat().toFloatVector(), b.model().params().flat().toFloatVector());
     }
 
-    /** Partition 1's first attempt fails at its {@code failAt}-th micro-batch (counted in this JVM). */
-    static final class FailAtCall implements TrainingObjective<TokenizedExample> {
-        static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
-        private final LanguageModelObjective inner = lm();
-        private final int failAt;
-
-        FailAtCall(int failAt) {
-            this.failAt = failAt;
-        }
-
-        @Override
-        public LossSum accumulate(Gpt2Model model, List<TokenizedExample> micro, org.instructgpt.model.ForwardMode mode) {
-            org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
-            if (tc != null && tc.partitionId() == 1 && tc.attemptNumber() == 0 && CALLS.incrementAndGet() == failAt) {
-                throw new IllegalStateException("simulated executor loss");
-            }
-            return inner.accumulate(model, micro, mode);
-        }
-
-        @Override
-        public LossSum evaluate(Gpt2Model model, List<TokenizedExample> micro) {
-            return inner.evaluate(model, micro);
-        }
-
-        @Override
-        public int paddedLength(TokenizedExample example) {
-            return inner.paddedLength(example);
-        }
-    }
-
     @Test
     void aTaskFailingInTheSecondTrainersShareRejoinsInThePipeline() {
         // Two micro-batches a step: call 3 is the second trainer's share of the second step, while the first
         // trainer's third step is already on its way to the tasks.
-        FailAtCall.CALLS.set(0);
+        DataParallelTrainerTest.FailOnceObjective.reset();
         Gpt2Model other = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
         other.initialize(6);
         DataParallelTrainer<TokenizedExample> a = trainer(data, lm(), SOCKET);
-        DataParallelTrainer<TokenizedExample> b = new DataParallelTrainer<>(sc, data, new FailAtCall(3), other, OPT, 12)
+        DataParallelTrainer<TokenizedExample> b = new DataParallelTrainer<>(sc, data, new DataParallelTrainerTest.FailOnceObjective(3), other, OPT, 12)
                 .exchange(SOCKET);
         Gpt2Model other2 = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
         other2.initialize(6);
@@ -168,7 +138,7 @@ class SocketExchangeTest {
         DataParallelTrainer<TokenizedExample> bAlone = new DataParallelTrainer<>(sc, data, lm(), other2, OPT, 12)
                 .exchange(JOB);
         DataParallelTrainer.runTogether(List.of(a, b), 4, r -> { });
-        assertTrue(FailAtCall.CALLS.get() >= 3, "the failure was injected");
+        assertTrue(DataParallelTrainerTest.FAILED.get(), "the failure was injected");
         run(aAlone, 4, 1);
         run(bAlone, 4, 1);
         assertArrayEquals(aAlone.model().params().flat().toFloatVector(), a.model().params().flat().toFloatVector());
