@@ -9,8 +9,15 @@ import static org.instructgpt.model.cpu.ArrayKernels.multiply;
 /**
  * Causal self-attention of the array engine's training pass, head by head: scores and weighted values through
  * {@link HeapGemm} (transposes as strides, no copies), the masked softmax and its backward as row kernels.
+ *
+ * <p>The products run in blocks of {@value #BLOCK} queries (or keys) and skip what causality makes zero: a block of
+ * queries ending at r1 needs scores for keys below r1 only, and a block of keys starting at r0 receives gradient from
+ * queries from r0 on. At 128 positions that is 37.5% of attention's multiply-adds. The outputs do not change: the
+ * skipped terms were products with probabilities that are exactly 0, and the scores skipped were overwritten by 0.
  */
 final class ArrayAttention {
+    /** A multiple of the gemm's tile height and panel width, so the blocks keep whole tiles. */
+    static final int BLOCK = 32;
     private final int c;
     private final int heads;
     private final int d;
@@ -48,8 +55,12 @@ final class ArrayAttention {
             }
             for (int h = 0; h < heads; h++) {
                 int pBase = (bi * heads + h) * tt;
-                HeapGemm.gemm(Operand.rows(qkv, rowBase + h * d, ld), Operand.transposed(qkv, rowBase + c + h * d, ld),
-                        probs, pBase, t, t, t, d, null, 0, false);
+                for (int r0 = 0; r0 < t; r0 += BLOCK) {
+                    int r1 = Math.min(t, r0 + BLOCK);
+                    HeapGemm.gemm(Operand.rows(qkv, rowBase + r0 * ld + h * d, ld),
+                            Operand.transposed(qkv, rowBase + c + h * d, ld), probs, pBase + r0 * t, t, r1 - r0, r1, d,
+                            null, 0, false);
+                }
                 for (int q = 0; q < t; q++) {
                     // Causal: keys after q get probability 0.
                     ArrayKernels.maskedSoftmax(probs, pBase + q * t, q + 1, scale, keyBias, 0, q);
@@ -62,8 +73,11 @@ final class ArrayAttention {
                     pd = square;
                     pdOff = 0;
                 }
-                HeapGemm.gemm(Operand.rows(pd, pdOff, t), Operand.rows(qkv, rowBase + 2 * c + h * d, ld), att,
-                        bi * t * c + h * d, c, t, d, t, null, 0, false);
+                for (int r0 = 0; r0 < t; r0 += BLOCK) {
+                    int r1 = Math.min(t, r0 + BLOCK);
+                    HeapGemm.gemm(Operand.rows(pd, pdOff + r0 * t, t), Operand.rows(qkv, rowBase + 2 * c + h * d, ld), att,
+                            (bi * t + r0) * c + h * d, c, r1 - r0, d, r1, null, 0, false);
+                }
             }
         }
     }
@@ -80,8 +94,11 @@ final class ArrayAttention {
                 int pBase = (bi * heads + h) * tt;
                 int dyAt = bi * t * c + h * d;
                 // y = Pd v: dPd = dy v^T, dv = Pd^T dy.
-                HeapGemm.gemm(Operand.rows(dAtt, dyAt, c), Operand.transposed(qkv, rowBase + 2 * c + h * d, ld), dP, 0,
-                        t, t, t, d, null, 0, false);
+                for (int r0 = 0; r0 < t; r0 += BLOCK) {
+                    int r1 = Math.min(t, r0 + BLOCK);
+                    HeapGemm.gemm(Operand.rows(dAtt, dyAt + r0 * c, c), Operand.transposed(qkv, rowBase + 2 * c + h * d, ld),
+                            dP, r0 * t, t, r1 - r0, r1, d, null, 0, false);
+                }
                 float[] pd = probs;
                 int pdOff = pBase;
                 if (keep != null) {
@@ -90,18 +107,24 @@ final class ArrayAttention {
                     pdOff = 0;
                     multiply(dP, 0, keep, pBase, dP, 0, tt);
                 }
-                HeapGemm.gemm(Operand.transposed(pd, pdOff, t), Operand.rows(dAtt, dyAt, c), dqkv,
-                        rowBase + 2 * c + h * d, ld, t, d, t, null, 0, false);
+                for (int r0 = 0; r0 < t; r0 += BLOCK) {
+                    int r1 = Math.min(t, r0 + BLOCK);
+                    HeapGemm.gemm(Operand.transposed(pd, pdOff + r0 * t + r0, t), Operand.rows(dAtt, dyAt + r0 * c, c),
+                            dqkv, rowBase + r0 * ld + 2 * c + h * d, ld, r1 - r0, d, t - r0, null, 0, false);
+                }
                 // softmax: dS = P (dP - sum(dP P)) scale, in place in dP.
                 for (int q = 0; q < t; q++) {
                     ArrayKernels.softmaxBackward(probs, pBase + q * t, dP, q * t, q + 1, scale);
                     Arrays.fill(dP, q * t + q + 1, (q + 1) * t, 0f);
                 }
                 // s = q k^T: dq = dS k, dk = dS^T q.
-                HeapGemm.gemm(Operand.rows(dP, 0, t), Operand.rows(qkv, rowBase + c + h * d, ld), dqkv, rowBase + h * d,
-                        ld, t, d, t, null, 0, false);
-                HeapGemm.gemm(Operand.transposed(dP, 0, t), Operand.rows(qkv, rowBase + h * d, ld), dqkv,
-                        rowBase + c + h * d, ld, t, d, t, null, 0, false);
+                for (int r0 = 0; r0 < t; r0 += BLOCK) {
+                    int r1 = Math.min(t, r0 + BLOCK);
+                    HeapGemm.gemm(Operand.rows(dP, r0 * t, t), Operand.rows(qkv, rowBase + c + h * d, ld), dqkv,
+                            rowBase + r0 * ld + h * d, ld, r1 - r0, d, r1, null, 0, false);
+                    HeapGemm.gemm(Operand.transposed(dP, r0 * t + r0, t), Operand.rows(qkv, rowBase + r0 * ld + h * d, ld),
+                            dqkv, rowBase + r0 * ld + c + h * d, ld, r1 - r0, d, t - r0, null, 0, false);
+                }
             }
         }
     }
