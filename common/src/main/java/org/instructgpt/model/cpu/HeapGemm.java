@@ -134,8 +134,9 @@ public final class HeapGemm {
                               int cOff, int ldc, int m, int whole, float[] bias, int biasOff, boolean accumulate) {
         int m8 = m / 8 * 8;
         // a read along a column (a transposed operand: each k step a new cache line) is packed when enough panels
-        // reuse the tiles; a row-major a streams well as it is.
-        boolean pack = whole >= 4 * W && a.colStride() > a.rowStride();
+        // reuse the tiles; a row-major a streams well as it is. Tiles start from c, where startTile first writes the
+        // bias or zero unless the product accumulates.
+        boolean pack = a.colStride() != 1 && (a.rowStride() != 1 || whole >= 4 * W);
         for (int ic = 0; ic < m8; ic += MC) {
             int mc = Math.min(MC, m8 - ic);
             float[] tiles = a.data();
@@ -147,11 +148,17 @@ public final class HeapGemm {
                 int bOff = j / W * panelStride + chunkOff;
                 for (int i = 0; i < mc; i += 8) {
                     int co = cOff + (ic + i) * ldc + j;
+                    if (!accumulate) {
+                        startTile(c, co, ldc, bias, biasOff + j);
+                    }
                     if (pack) {
-                        tile8(tiles, i * kc, 1, 8, panels, bOff, c, co, ldc, kc, bias, biasOff + j, accumulate);
+                        tile8Columns(tiles, i * kc, 8, panels, bOff, c, co, ldc, kc);
+                    } else if (a.colStride() == 1) {
+                        tile8Rows(tiles, a.off() + (ic + i) * a.rowStride() + pc, a.rowStride(), panels, bOff, c, co,
+                                ldc, kc);
                     } else {
-                        tile8(tiles, a.off() + (ic + i) * a.rowStride() + pc * a.colStride(), a.rowStride(),
-                                a.colStride(), panels, bOff, c, co, ldc, kc, bias, biasOff + j, accumulate);
+                        tile8Columns(tiles, a.off() + ic + i + pc * a.colStride(), a.colStride(), panels, bOff, c, co,
+                                ldc, kc);
                     }
                 }
             }
@@ -254,18 +261,94 @@ public final class HeapGemm {
         return bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasAt);
     }
 
-    // Eight rows by two vectors: sixteen accumulators, enough independent FMA chains to cover the FMA latency. Row r,
-    // column p of the tile is a[aOff + r * rs + p * cs] (a packed tile has rs 1, cs 8); b is a packed panel [k][W].
-    private static void tile8(float[] a, int aOff, int rs, int cs, float[] b, int bOff, float[] c, int co, int ldc,
-                              int k, float[] bias, int biasOff, boolean acc) {
-        FloatVector c00 = start(c, co, bias, biasOff, acc), c01 = start(c, co + L, bias, biasOff + L, acc);
-        FloatVector c10 = start(c, co + ldc, bias, biasOff, acc), c11 = start(c, co + ldc + L, bias, biasOff + L, acc);
-        FloatVector c20 = start(c, co + 2 * ldc, bias, biasOff, acc), c21 = start(c, co + 2 * ldc + L, bias, biasOff + L, acc);
-        FloatVector c30 = start(c, co + 3 * ldc, bias, biasOff, acc), c31 = start(c, co + 3 * ldc + L, bias, biasOff + L, acc);
-        FloatVector c40 = start(c, co + 4 * ldc, bias, biasOff, acc), c41 = start(c, co + 4 * ldc + L, bias, biasOff + L, acc);
-        FloatVector c50 = start(c, co + 5 * ldc, bias, biasOff, acc), c51 = start(c, co + 5 * ldc + L, bias, biasOff + L, acc);
-        FloatVector c60 = start(c, co + 6 * ldc, bias, biasOff, acc), c61 = start(c, co + 6 * ldc + L, bias, biasOff + L, acc);
-        FloatVector c70 = start(c, co + 7 * ldc, bias, biasOff, acc), c71 = start(c, co + 7 * ldc + L, bias, biasOff + L, acc);
+    /** Writes an 8 x W tile's starting values (the bias or zero) where a kernel that accumulates will read them. */
+    private static void startTile(float[] c, int co, int ldc, float[] bias, int biasOff) {
+        FloatVector s0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasOff);
+        FloatVector s1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasOff + L);
+        for (int r = 0; r < 8; r++) {
+            s0.intoArray(c, co + r * ldc);
+            s1.intoArray(c, co + r * ldc + L);
+        }
+    }
+
+    // Eight rows by two vectors: sixteen accumulators, enough independent FMA chains to cover the FMA latency. Two
+    // kernels, each with one shape of a and no branches, so that C2 compiles the same code whatever the callers'
+    // profile: the in-step speed of a single kernel with strides and start choices varied by 5-10% from JVM to JVM.
+    // c is accumulated into; startTile writes the bias or zero first. b is a packed panel [k][W].
+
+    /** a read along its columns: row r, column p at a[aOff + r + p * cs] (a packed tile [k][8] has cs 8). */
+    private static void tile8Columns(float[] a, int aOff, int cs, float[] b, int bOff, float[] c, int co, int ldc, int k) {
+        final int rs = 1;
+        FloatVector c00 = FloatVector.fromArray(F, c, co), c01 = FloatVector.fromArray(F, c, co + L);
+        FloatVector c10 = FloatVector.fromArray(F, c, co + ldc), c11 = FloatVector.fromArray(F, c, co + ldc + L);
+        FloatVector c20 = FloatVector.fromArray(F, c, co + 2 * ldc), c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(F, c, co + 3 * ldc), c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
+        FloatVector c40 = FloatVector.fromArray(F, c, co + 4 * ldc), c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
+        FloatVector c50 = FloatVector.fromArray(F, c, co + 5 * ldc), c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
+        FloatVector c60 = FloatVector.fromArray(F, c, co + 6 * ldc), c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
+        FloatVector c70 = FloatVector.fromArray(F, c, co + 7 * ldc), c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
+        int bo = bOff;
+        int ap = aOff;
+        for (int p = 0; p < k; p++) {
+            FloatVector w0 = FloatVector.fromArray(F, b, bo);
+            FloatVector w1 = FloatVector.fromArray(F, b, bo + L);
+            bo += W;
+            FloatVector x = FloatVector.broadcast(F, a[ap]);
+            c00 = x.fma(w0, c00);
+            c01 = x.fma(w1, c01);
+            x = FloatVector.broadcast(F, a[ap + rs]);
+            c10 = x.fma(w0, c10);
+            c11 = x.fma(w1, c11);
+            x = FloatVector.broadcast(F, a[ap + 2 * rs]);
+            c20 = x.fma(w0, c20);
+            c21 = x.fma(w1, c21);
+            x = FloatVector.broadcast(F, a[ap + 3 * rs]);
+            c30 = x.fma(w0, c30);
+            c31 = x.fma(w1, c31);
+            x = FloatVector.broadcast(F, a[ap + 4 * rs]);
+            c40 = x.fma(w0, c40);
+            c41 = x.fma(w1, c41);
+            x = FloatVector.broadcast(F, a[ap + 5 * rs]);
+            c50 = x.fma(w0, c50);
+            c51 = x.fma(w1, c51);
+            x = FloatVector.broadcast(F, a[ap + 6 * rs]);
+            c60 = x.fma(w0, c60);
+            c61 = x.fma(w1, c61);
+            x = FloatVector.broadcast(F, a[ap + 7 * rs]);
+            c70 = x.fma(w0, c70);
+            c71 = x.fma(w1, c71);
+            ap += cs;
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+        c50.intoArray(c, co + 5 * ldc);
+        c51.intoArray(c, co + 5 * ldc + L);
+        c60.intoArray(c, co + 6 * ldc);
+        c61.intoArray(c, co + 6 * ldc + L);
+        c70.intoArray(c, co + 7 * ldc);
+        c71.intoArray(c, co + 7 * ldc + L);
+    }
+
+
+    /** a row-major: row r, column p at a[aOff + r * rs + p]. */
+    private static void tile8Rows(float[] a, int aOff, int rs, float[] b, int bOff, float[] c, int co, int ldc, int k) {
+        final int cs = 1;
+        FloatVector c00 = FloatVector.fromArray(F, c, co), c01 = FloatVector.fromArray(F, c, co + L);
+        FloatVector c10 = FloatVector.fromArray(F, c, co + ldc), c11 = FloatVector.fromArray(F, c, co + ldc + L);
+        FloatVector c20 = FloatVector.fromArray(F, c, co + 2 * ldc), c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
+        FloatVector c30 = FloatVector.fromArray(F, c, co + 3 * ldc), c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
+        FloatVector c40 = FloatVector.fromArray(F, c, co + 4 * ldc), c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
+        FloatVector c50 = FloatVector.fromArray(F, c, co + 5 * ldc), c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
+        FloatVector c60 = FloatVector.fromArray(F, c, co + 6 * ldc), c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
+        FloatVector c70 = FloatVector.fromArray(F, c, co + 7 * ldc), c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
         int bo = bOff;
         int ap = aOff;
         for (int p = 0; p < k; p++) {
