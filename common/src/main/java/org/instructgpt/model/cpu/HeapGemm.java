@@ -6,16 +6,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Matrix products on Java arrays for the array-based forward and backward passes ({@link KvCacheDecoder},
  * {@link ArrayEngine}): c = a b (+ bias) or c += a b, with both operands read through any pair of strides
- * (so a transposed operand costs no copy). Register-tiled 8 rows by 2 vectors: on the benchmark
- * machine 130-160 GFLOP/s on one core for training shapes, against 80-90 for libnd4j's OpenBLAS sgemm under the
- * machine's OpenBLAS settings (docs/benchmarks.md). Every output is the fused-multiply-add chain over k in index
+ * (so a transposed operand costs no copy). Register-tiled 8 rows by 2 vectors ({@link TileKernels}): on the
+ * benchmark machine 160-210 GFLOP/s on one core for training shapes, against 80-90 for libnd4j's OpenBLAS sgemm under
+ * the machine's OpenBLAS settings and 177 for PyTorch's OpenBLAS at its AVX-512 kernels (docs/benchmarks.md). Every output is the fused-multiply-add chain over k in index
  * order, starting from the bias, zero or the accumulated value, in the vector and the scalar path alike, so results
  * do not depend on the tiling, on which rows fall in a remainder, or on the JIT.
  */
 public final class HeapGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    private static final int W = 2 * L;
+    private static final int W = TileKernels.W;
     /** Block of k packed at a time: a panel of b (KC x W floats) stays in L1 while the row tiles pass over it. */
     private static final int KC = 256;
     /** Rows of a packed at a time (MC x KC floats, in L2). */
@@ -149,16 +149,16 @@ public final class HeapGemm {
                 for (int i = 0; i < mc; i += 8) {
                     int co = cOff + (ic + i) * ldc + j;
                     if (!accumulate) {
-                        startTile(c, co, ldc, bias, biasOff + j);
+                        TileKernels.start(c, co, ldc, 8, bias, biasOff + j);
                     }
                     if (pack) {
-                        tile8Columns(tiles, i * kc, 8, panels, bOff, c, co, ldc, kc);
+                        TileKernels.tile8Columns(tiles, i * kc, 8, panels, bOff, c, co, ldc, kc);
                     } else if (a.colStride() == 1) {
-                        tile8Rows(tiles, a.off() + (ic + i) * a.rowStride() + pc, a.rowStride(), panels, bOff, c, co,
-                                ldc, kc);
+                        TileKernels.tile8Rows(tiles, a.off() + (ic + i) * a.rowStride() + pc, a.rowStride(), panels,
+                                bOff, c, co, ldc, kc);
                     } else {
-                        tile8Columns(tiles, a.off() + ic + i + pc * a.colStride(), a.colStride(), panels, bOff, c, co,
-                                ldc, kc);
+                        TileKernels.tile8Columns(tiles, a.off() + ic + i + pc * a.colStride(), a.colStride(), panels,
+                                bOff, c, co, ldc, kc);
                     }
                 }
             }
@@ -259,144 +259,6 @@ public final class HeapGemm {
             return FloatVector.fromArray(F, c, at);
         }
         return bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasAt);
-    }
-
-    /** Writes an 8 x W tile's starting values (the bias or zero) where a kernel that accumulates will read them. */
-    private static void startTile(float[] c, int co, int ldc, float[] bias, int biasOff) {
-        FloatVector s0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasOff);
-        FloatVector s1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasOff + L);
-        for (int r = 0; r < 8; r++) {
-            s0.intoArray(c, co + r * ldc);
-            s1.intoArray(c, co + r * ldc + L);
-        }
-    }
-
-    // Eight rows by two vectors: sixteen accumulators, enough independent FMA chains to cover the FMA latency. Two
-    // kernels, each with one shape of a and no branches, so that C2 compiles the same code whatever the callers'
-    // profile: the in-step speed of a single kernel with strides and start choices varied by 5-10% from JVM to JVM.
-    // c is accumulated into; startTile writes the bias or zero first. b is a packed panel [k][W].
-
-    /** a read along its columns: row r, column p at a[aOff + r + p * cs] (a packed tile [k][8] has cs 8). */
-    private static void tile8Columns(float[] a, int aOff, int cs, float[] b, int bOff, float[] c, int co, int ldc, int k) {
-        final int rs = 1;
-        FloatVector c00 = FloatVector.fromArray(F, c, co), c01 = FloatVector.fromArray(F, c, co + L);
-        FloatVector c10 = FloatVector.fromArray(F, c, co + ldc), c11 = FloatVector.fromArray(F, c, co + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(F, c, co + 2 * ldc), c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(F, c, co + 3 * ldc), c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
-        FloatVector c40 = FloatVector.fromArray(F, c, co + 4 * ldc), c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
-        FloatVector c50 = FloatVector.fromArray(F, c, co + 5 * ldc), c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
-        FloatVector c60 = FloatVector.fromArray(F, c, co + 6 * ldc), c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
-        FloatVector c70 = FloatVector.fromArray(F, c, co + 7 * ldc), c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
-        int bo = bOff;
-        int ap = aOff;
-        for (int p = 0; p < k; p++) {
-            FloatVector w0 = FloatVector.fromArray(F, b, bo);
-            FloatVector w1 = FloatVector.fromArray(F, b, bo + L);
-            bo += W;
-            FloatVector x = FloatVector.broadcast(F, a[ap]);
-            c00 = x.fma(w0, c00);
-            c01 = x.fma(w1, c01);
-            x = FloatVector.broadcast(F, a[ap + rs]);
-            c10 = x.fma(w0, c10);
-            c11 = x.fma(w1, c11);
-            x = FloatVector.broadcast(F, a[ap + 2 * rs]);
-            c20 = x.fma(w0, c20);
-            c21 = x.fma(w1, c21);
-            x = FloatVector.broadcast(F, a[ap + 3 * rs]);
-            c30 = x.fma(w0, c30);
-            c31 = x.fma(w1, c31);
-            x = FloatVector.broadcast(F, a[ap + 4 * rs]);
-            c40 = x.fma(w0, c40);
-            c41 = x.fma(w1, c41);
-            x = FloatVector.broadcast(F, a[ap + 5 * rs]);
-            c50 = x.fma(w0, c50);
-            c51 = x.fma(w1, c51);
-            x = FloatVector.broadcast(F, a[ap + 6 * rs]);
-            c60 = x.fma(w0, c60);
-            c61 = x.fma(w1, c61);
-            x = FloatVector.broadcast(F, a[ap + 7 * rs]);
-            c70 = x.fma(w0, c70);
-            c71 = x.fma(w1, c71);
-            ap += cs;
-        }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc);
-        c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc);
-        c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc);
-        c71.intoArray(c, co + 7 * ldc + L);
-    }
-
-
-    /** a row-major: row r, column p at a[aOff + r * rs + p]. */
-    private static void tile8Rows(float[] a, int aOff, int rs, float[] b, int bOff, float[] c, int co, int ldc, int k) {
-        final int cs = 1;
-        FloatVector c00 = FloatVector.fromArray(F, c, co), c01 = FloatVector.fromArray(F, c, co + L);
-        FloatVector c10 = FloatVector.fromArray(F, c, co + ldc), c11 = FloatVector.fromArray(F, c, co + ldc + L);
-        FloatVector c20 = FloatVector.fromArray(F, c, co + 2 * ldc), c21 = FloatVector.fromArray(F, c, co + 2 * ldc + L);
-        FloatVector c30 = FloatVector.fromArray(F, c, co + 3 * ldc), c31 = FloatVector.fromArray(F, c, co + 3 * ldc + L);
-        FloatVector c40 = FloatVector.fromArray(F, c, co + 4 * ldc), c41 = FloatVector.fromArray(F, c, co + 4 * ldc + L);
-        FloatVector c50 = FloatVector.fromArray(F, c, co + 5 * ldc), c51 = FloatVector.fromArray(F, c, co + 5 * ldc + L);
-        FloatVector c60 = FloatVector.fromArray(F, c, co + 6 * ldc), c61 = FloatVector.fromArray(F, c, co + 6 * ldc + L);
-        FloatVector c70 = FloatVector.fromArray(F, c, co + 7 * ldc), c71 = FloatVector.fromArray(F, c, co + 7 * ldc + L);
-        int bo = bOff;
-        int ap = aOff;
-        for (int p = 0; p < k; p++) {
-            FloatVector w0 = FloatVector.fromArray(F, b, bo);
-            FloatVector w1 = FloatVector.fromArray(F, b, bo + L);
-            bo += W;
-            FloatVector x = FloatVector.broadcast(F, a[ap]);
-            c00 = x.fma(w0, c00);
-            c01 = x.fma(w1, c01);
-            x = FloatVector.broadcast(F, a[ap + rs]);
-            c10 = x.fma(w0, c10);
-            c11 = x.fma(w1, c11);
-            x = FloatVector.broadcast(F, a[ap + 2 * rs]);
-            c20 = x.fma(w0, c20);
-            c21 = x.fma(w1, c21);
-            x = FloatVector.broadcast(F, a[ap + 3 * rs]);
-            c30 = x.fma(w0, c30);
-            c31 = x.fma(w1, c31);
-            x = FloatVector.broadcast(F, a[ap + 4 * rs]);
-            c40 = x.fma(w0, c40);
-            c41 = x.fma(w1, c41);
-            x = FloatVector.broadcast(F, a[ap + 5 * rs]);
-            c50 = x.fma(w0, c50);
-            c51 = x.fma(w1, c51);
-            x = FloatVector.broadcast(F, a[ap + 6 * rs]);
-            c60 = x.fma(w0, c60);
-            c61 = x.fma(w1, c61);
-            x = FloatVector.broadcast(F, a[ap + 7 * rs]);
-            c70 = x.fma(w0, c70);
-            c71 = x.fma(w1, c71);
-            ap += cs;
-        }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc);
-        c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc);
-        c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc);
-        c71.intoArray(c, co + 7 * ldc + L);
     }
 
     private static void tile1(Operand a, int i, int pc, float[] b, int bOff, float[] c, int co, int k, float[] bias,
