@@ -12,6 +12,8 @@ public final class PpoState {
     final DataParallelTrainer<Rollout> policy;
     final DataParallelTrainer<Rollout> value;
     final INDArray ema;
+    /** (1 - decay) times the weights, in a buffer of its own: a new off-heap array every step was freed only by GC. */
+    private final INDArray emaScratch;
     final KlController kl;
     long iteration;
 
@@ -19,12 +21,13 @@ public final class PpoState {
         this.policy = policy;
         this.value = value;
         this.ema = policy.model().params().flat().dup();
+        this.emaScratch = ema.ulike();
         this.kl = kl;
     }
 
     /** ema = decay * ema + (1 - decay) * the policy's weights, after every policy step. */
     void updateEma(double decay) {
-        ema.muli(decay).addi(policy.model().params().flat().mul(1 - decay));
+        ema.muli(decay).addi(emaScratch.assign(policy.model().params().flat()).muli(1 - decay));
     }
 
     public long iteration() {
