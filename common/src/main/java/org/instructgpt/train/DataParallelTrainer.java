@@ -52,6 +52,16 @@ public final class DataParallelTrainer<E extends Serializable> {
         StepResult withSeconds(double wall) {
             return new StepResult(step, loss, weight, gradNorm, learningRate, wall, computeSeconds, metrics);
         }
+
+        /**
+         * Trainers stepped together: each one's seconds become its own compute plus an equal share of the rest of
+         * the {@code wall} seconds the step took, so that they add up to it.
+         */
+        static List<StepResult> sharingOverhead(List<StepResult> results, double wall) {
+            double compute = results.stream().mapToDouble(StepResult::computeSeconds).sum();
+            double overheadEach = Math.max(0, wall - compute) / results.size();
+            return results.stream().map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
+        }
     }
 
     public DataParallelTrainer(JavaSparkContext sc, ShardedData<E> data, TrainingObjective<E> objective, Gpt2Model model,
@@ -201,13 +211,10 @@ public final class DataParallelTrainer<E extends Serializable> {
             params.forEach(Broadcast::destroy);
         }
         List<StepResult> out = new ArrayList<>(n);
-        double computeSum = 0;
         for (int t = 0; t < n; t++) {
-            computeSum += sums.get(t).computeSeconds();
             out.add(trainers.get(t).apply(sums.get(t)));
         }
-        double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - computeSum) / n;
-        return out.stream().map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
+        return StepResult.sharingOverhead(out, (System.nanoTime() - start) / 1e9);
     }
 
     private static <E extends Serializable> void requireSharedData(List<DataParallelTrainer<E>> trainers) {

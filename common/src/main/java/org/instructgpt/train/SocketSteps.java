@@ -2,7 +2,6 @@ package org.instructgpt.train;
 
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -31,7 +30,6 @@ final class SocketSteps {
         DataParallelTrainer<E> first = trainers.get(0);
         int n = trainers.size();
         DataParallelTrainer.StepResult[] results = new DataParallelTrainer.StepResult[n];
-        double[] compute = new double[n];
         // Each trainer's parameter bytes and gradient sum are reused from step to step: at 3.4 MB apiece (0.84M
         // parameters) fresh ones are humongous objects for G1, and the driver shares the cores with the tasks.
         byte[][] paramBytes = new byte[n][];
@@ -55,13 +53,12 @@ final class SocketSteps {
                         DataParallelTrainer<E> t = trainers.get(k);
                         StepSum sum = t.newSum(sums[k]);
                         ex.receive(k, sum);
-                        compute[k] = sum.computeSeconds();
                         results[k] = t.apply(sum);
                         if (done + 1 < steps) {
                             send(ex, trainers, k, paramBytes);
                         }
                     }
-                    each.accept(withSharedOverhead(results, compute, start));
+                    each.accept(sharingOverhead(results, start));
                 }
                 ex.finish();
             } catch (DriverExchange.Stalled e) {
@@ -73,9 +70,8 @@ final class SocketSteps {
             long start = System.nanoTime();
             for (int j = k; j < n; j++) {
                 results[j] = DataParallelTrainer.runTogether(List.of(trainers.get(j))).get(0);
-                compute[j] = results[j].computeSeconds();
             }
-            each.accept(withSharedOverhead(results, compute, start));
+            each.accept(sharingOverhead(results, start));
             done++;
         }
         return new Outcome(done, stalled);
@@ -88,11 +84,8 @@ final class SocketSteps {
         ex.send(k, t.step(), paramBytes[k]);
     }
 
-    /** Each trainer's own compute plus an equal share of the rest of the step's wall time. */
-    private static List<DataParallelTrainer.StepResult> withSharedOverhead(DataParallelTrainer.StepResult[] results,
-                                                                           double[] compute, long start) {
-        double overheadEach = Math.max(0, (System.nanoTime() - start) / 1e9 - Arrays.stream(compute).sum())
-                / results.length;
-        return Arrays.stream(results).map(r -> r.withSeconds(r.computeSeconds() + overheadEach)).toList();
+    private static List<DataParallelTrainer.StepResult> sharingOverhead(DataParallelTrainer.StepResult[] results,
+                                                                        long start) {
+        return DataParallelTrainer.StepResult.sharingOverhead(List.of(results), (System.nanoTime() - start) / 1e9);
     }
 }
