@@ -35,7 +35,9 @@ class EngineContractTest {
                 // head dim 32, inner 256: whole panels, 8-row tiles and remainders (2 x 43 rows)
                 Arguments.of(s, GptConfig.of(64, 48, 64, 2, 2), 2, 43),
                 // head dim 8 (below one vector) and 5 heads
-                Arguments.of(s, GptConfig.of(37, 24, 40, 2, 5), 3, 19)));
+                Arguments.of(s, GptConfig.of(37, 24, 40, 2, 5), 3, 19),
+                // 100 positions: attention's causal blocks of 32 (three whole, a partial fourth)
+                Arguments.of(s, GptConfig.of(37, 112, 24, 1, 2), 2, 100)));
     }
 
     @Test
