@@ -8,9 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ArrayEngine}): c = a b (+ bias) or c += a b, with both operands read through any pair of strides
  * (so a transposed operand costs no copy). Register-tiled 8 rows by 2 vectors ({@link TileKernels}): on the
  * benchmark machine 160-210 GFLOP/s on one core for training shapes, against 80-90 for libnd4j's OpenBLAS sgemm under
- * the machine's OpenBLAS settings and 177 for PyTorch's OpenBLAS at its AVX-512 kernels (docs/benchmarks.md). Every output is the fused-multiply-add chain over k in index
- * order, starting from the bias, zero or the accumulated value, in the vector and the scalar path alike, so results
- * do not depend on the tiling, on which rows fall in a remainder, or on the JIT.
+ * the machine's OpenBLAS settings and 177-185 for PyTorch's OpenBLAS at its AVX-512 kernels (docs/benchmarks.md).
+ * Every output is the fused-multiply-add chain over k in index order, starting from the bias, zero or the accumulated
+ * value, in the vector and the scalar path alike, so results do not depend on the tiling, on which rows fall in a
+ * remainder, or on the JIT.
  */
 public final class HeapGemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -77,8 +78,8 @@ public final class HeapGemm {
     /**
      * c[m, n] = a[m, k] b[k, n] (+ bias[biasOff ..]) or, with {@code accumulate}, c += a b; c row-major with leading
      * dimension {@code ldc} from {@code cOff}. Both operands are read through their strides, so a transposed one
-     * costs no copy, in blocks of {@value KC} along k: b's block packed as column panels and, when a is read along
-     * its columns, a's as 8-row tiles, so the inner kernel reads both sequentially.
+     * costs no copy, in blocks of {@value KC} along k: b's block packed as column panels, which the kernel reads
+     * sequentially, and a read in place, row-major or transposed (its 8 rows adjacent for each k).
      */
     public static void gemm(Operand a, Operand b, float[] c, int cOff, int ldc, int m, int n, int k, float[] bias,
                             int biasOff, boolean accumulate) {
@@ -174,8 +175,8 @@ public final class HeapGemm {
 
     /**
      * b[pc:pc+kc, 0:whole] as panels of W columns, each [kc][W]. Copied with vectors, not System.arraycopy: a call
-     * per 8 or 32 floats cost as much as the copy (packing was 7% of a training step). A transposed b (a weight
-     * read as W^T in the backward pass) is gathered a vector at a time along its rows.
+     * per 32 floats cost about as much as the copy. A transposed b (a weight read as W^T in the backward pass) is
+     * gathered a vector at a time along its rows.
      */
     private static void packPanels(Operand b, int pc, int kc, int whole, float[] dst) {
         float[] bd = b.data();
@@ -206,7 +207,7 @@ public final class HeapGemm {
         }
     }
 
-    /** a[ic:ic+mc, pc:pc+kc] as tiles of 8 rows, each [kc][8]. */
+    /** a[ic:ic+mc, pc:pc+kc] as tiles of 8 rows, each [kc][8] (an a with neither stride 1; see chunk). */
     private static void packTiles(Operand a, int ic, int mc, int pc, int kc, float[] dst) {
         float[] ad = a.data();
         int rs = a.rowStride();
@@ -214,24 +215,10 @@ public final class HeapGemm {
         for (int i = 0; i < mc; i += 8) {
             int base = i * kc;
             int row0 = a.off() + (ic + i) * rs + pc * cs;
-            if (rs == 1) {
-                // a transposed: the tile's 8 values for each p are adjacent.
-                for (int p = 0, src = row0, at = base; p < kc; p++, src += cs, at += 8) {
-                    dst[at] = ad[src];
-                    dst[at + 1] = ad[src + 1];
-                    dst[at + 2] = ad[src + 2];
-                    dst[at + 3] = ad[src + 3];
-                    dst[at + 4] = ad[src + 4];
-                    dst[at + 5] = ad[src + 5];
-                    dst[at + 6] = ad[src + 6];
-                    dst[at + 7] = ad[src + 7];
-                }
-            } else {
-                for (int r = 0; r < 8; r++) {
-                    int src = row0 + r * rs;
-                    for (int p = 0; p < kc; p++) {
-                        dst[base + p * 8 + r] = ad[src + p * cs];
-                    }
+            for (int r = 0; r < 8; r++) {
+                int src = row0 + r * rs;
+                for (int p = 0; p < kc; p++) {
+                    dst[base + p * 8 + r] = ad[src + p * cs];
                 }
             }
         }

@@ -50,6 +50,18 @@ class HeapGemmTest {
         HeapGemm.gemm(at, HeapGemm.Operand.transposed(bt, 0, k), acc, 2, ldc, m, n, k, null, 0, true);
         check(at, b, 4, ldb, acc, before, 2, ldc, m, n, k, null, 0, true);
 
+        // a with neither stride 1 (packed into tiles): a's element (i, p) at 3 + 2 * (i * k + p) of a sparse copy.
+        float[] sparse = new float[3 + 2 * m * k];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                sparse[3 + 2 * (i * k + p)] = a[5 + i + p * lda];
+            }
+        }
+        acc = before.clone();
+        HeapGemm.gemm(new HeapGemm.Operand(sparse, 3, 2 * k, 2), HeapGemm.Operand.rows(b, 4, ldb), acc, 2, ldc, m, n,
+                k, bias, 1, false);
+        check(at, b, 4, ldb, acc, before, 2, ldc, m, n, k, bias, 1, false);
+
         // Plain rows through the packed-weight entry point.
         float[] rowsA = random(r, m * k);
         float[] w = random(r, k * n);
