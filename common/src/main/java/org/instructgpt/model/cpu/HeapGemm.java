@@ -167,8 +167,11 @@ public final class HeapGemm {
         }
         for (int i = m8; i < m; i++) {
             for (int j = 0; j < whole; j += W) {
-                tile1(a, i, pc, panels, j / W * panelStride + chunkOff, c, cOff + i * ldc + j, kc, bias, biasOff + j,
-                        accumulate);
+                int co = cOff + i * ldc + j;
+                if (!accumulate) {
+                    TileKernels.start(c, co, ldc, 1, bias, biasOff + j);
+                }
+                tile1(a, i, pc, panels, j / W * panelStride + chunkOff, c, co, kc);
             }
         }
     }
@@ -242,17 +245,10 @@ public final class HeapGemm {
         }
     }
 
-    private static FloatVector start(float[] c, int at, float[] bias, int biasAt, boolean accumulate) {
-        if (accumulate) {
-            return FloatVector.fromArray(F, c, at);
-        }
-        return bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, biasAt);
-    }
-
-    private static void tile1(Operand a, int i, int pc, float[] b, int bOff, float[] c, int co, int k, float[] bias,
-                              int biasOff, boolean acc) {
-        FloatVector c0 = start(c, co, bias, biasOff, acc);
-        FloatVector c1 = start(c, co + L, bias, biasOff + L, acc);
+    /** One row's two vectors, accumulated into c like the 8-row tiles. */
+    private static void tile1(Operand a, int i, int pc, float[] b, int bOff, float[] c, int co, int k) {
+        FloatVector c0 = FloatVector.fromArray(F, c, co);
+        FloatVector c1 = FloatVector.fromArray(F, c, co + L);
         float[] ad = a.data();
         int cs = a.colStride();
         int ai = a.off() + i * a.rowStride() + pc * cs;
