@@ -13,7 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.security.SecureRandom;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +25,8 @@ import java.util.concurrent.ExecutionException;
  * A task that fails and is retried connects again and is sent what its partition has not delivered yet: its result is
  * the same, since every random choice is keyed by seed, step and partition. When a partition has no task for longer than the timeout (no
  * free slot, an executor gone for good), the exchange stops with {@link Stalled} and the trainers go on with jobs.
- * A plain socket rather than Spark's RPC environment, whose classes are internal to Spark.
+ * A plain socket rather than Spark's RPC environment, whose classes are internal to Spark. Tasks in the driver's own JVM
+ * (local mode) join through memory instead ({@link MemoryLink}) unless {@link ExchangeSettings#inMemory} is off.
  */
 final class DriverExchange implements AutoCloseable {
     /** A partition has had no task for longer than the timeout; nothing of the step under way was applied. */
@@ -35,12 +36,16 @@ final class DriverExchange implements AutoCloseable {
         }
     }
 
+    /** The exchanges open in this JVM that tasks may join through memory, by nonce. */
+    private static final Map<Long, DriverExchange> IN_THIS_JVM = new ConcurrentHashMap<>();
+    /** Task attempts that joined an exchange through memory, in this JVM (so that tests can see which link ran). */
+    static final java.util.concurrent.atomic.AtomicInteger MEMORY_JOINS = new java.util.concurrent.atomic.AtomicInteger();
     private final JavaSparkContext sc;
     private final ServerSocket server;
     private final String host;
     private final long nonce = new SecureRandom().nextLong();
     private final ExchangeSettings settings;
-    private final ExchangeConnection[] latest;
+    private final DriverLink[] latest;
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
     private final SparkListener listener = new TaskFailures();
     private final Thread acceptor;
@@ -57,7 +62,7 @@ final class DriverExchange implements AutoCloseable {
         this.sc = sc;
         this.trainers = trainers;
         this.settings = settings;
-        this.latest = new ExchangeConnection[partitions];
+        this.latest = new DriverLink[partitions];
         this.host = sc.getConf().get("spark.driver.host", "127.0.0.1");
         String bind = sc.getConf().get("spark.driver.bindAddress", host);
         try {
@@ -70,6 +75,24 @@ final class DriverExchange implements AutoCloseable {
         this.acceptor = new Thread(this::accept, "gradient-exchange-accept");
         acceptor.setDaemon(true);
         acceptor.start();
+        if (settings.inMemory()) {
+            IN_THIS_JVM.put(nonce, this);
+        }
+    }
+
+    /**
+     * A task's link through memory to the exchange of {@code nonce}, if that exchange is open in this JVM and allows
+     * it; null otherwise (the task then connects to the socket).
+     */
+    static TaskLink joinInThisJvm(long nonce, int partition, int attempt) {
+        DriverExchange ex = IN_THIS_JVM.get(nonce);
+        if (ex == null || partition < 0 || partition >= ex.latest.length) {
+            return null;
+        }
+        MemoryLink link = new MemoryLink(partition, attempt);
+        MEMORY_JOINS.incrementAndGet();
+        ex.join(link);
+        return link.taskEnd();
     }
 
     /** What a task needs to find this exchange. */
@@ -102,7 +125,7 @@ final class DriverExchange implements AutoCloseable {
         steps[k] = step;
         latestParams[k] = params;
         outstanding[k] = true;
-        for (ExchangeConnection c : snapshot()) {
+        for (DriverLink c : snapshot()) {
             if (c != null && c.primed()) {
                 c.send(k, step, params);
             }
@@ -121,7 +144,7 @@ final class DriverExchange implements AutoCloseable {
         for (int p = 0; p < latest.length; p++) {
             ShardResult result = null;
             while (result == null) {
-                ExchangeConnection c = prime(await(p), k);
+                DriverLink c = prime(await(p), k);
                 try {
                     result = c.receive(gradients, k);
                 } catch (IOException e) {
@@ -134,7 +157,7 @@ final class DriverExchange implements AutoCloseable {
     }
 
     /** Sends a new connection the outstanding parameters, trainer {@code k}'s first, then in the tasks' order. */
-    private ExchangeConnection prime(ExchangeConnection c, int k) {
+    private DriverLink prime(DriverLink c, int k) {
         if (!c.primed()) {
             for (int i = 0; i < trainers; i++) {
                 int j = (k + i) % trainers;
@@ -152,12 +175,12 @@ final class DriverExchange implements AutoCloseable {
      * result (its executor lost at the very end) joins later and is told at once, so the job can end.
      */
     void finish() {
-        ExchangeConnection[] now;
+        DriverLink[] now;
         synchronized (this) {
             finishing = true;
             now = latest.clone();
         }
-        for (ExchangeConnection c : now) {
+        for (DriverLink c : now) {
             if (c != null) {
                 // A task gone now has nothing left to do; the job's result says whether that was a failure.
                 c.sendDone();
@@ -174,10 +197,10 @@ final class DriverExchange implements AutoCloseable {
     }
 
     /** The live connection of partition {@code p}, waiting for its task to (re)connect. */
-    private synchronized ExchangeConnection await(int p) throws Stalled {
+    private synchronized DriverLink await(int p) throws Stalled {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         while (true) {
-            ExchangeConnection c = latest[p];
+            DriverLink c = latest[p];
             if (c != null && !c.isClosed()) {
                 return c;
             }
@@ -205,7 +228,7 @@ final class DriverExchange implements AutoCloseable {
         }
     }
 
-    private synchronized ExchangeConnection[] snapshot() {
+    private synchronized DriverLink[] snapshot() {
         return latest.clone();
     }
 
@@ -221,17 +244,7 @@ final class DriverExchange implements AutoCloseable {
                     s.close();
                     continue;
                 }
-                synchronized (this) {
-                    ExchangeConnection old = latest[c.partition()];
-                    latest[c.partition()] = c;
-                    if (old != null) {
-                        old.close();
-                    }
-                    if (finishing) {
-                        c.sendDone();
-                    }
-                    notifyAll();
-                }
+                join(c);
             } catch (SocketException e) {
                 return;
             } catch (IOException e) {
@@ -240,6 +253,24 @@ final class DriverExchange implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** A task attempt's link; a later attempt of a partition replaces (and closes) the earlier one. */
+    private synchronized void join(DriverLink c) {
+        if (closed) {
+            // Joined after close() took its snapshot of the links: nothing will be sent, so end the task now.
+            c.close();
+            return;
+        }
+        DriverLink old = latest[c.partition()];
+        latest[c.partition()] = c;
+        if (old != null) {
+            old.close();
+        }
+        if (finishing) {
+            c.sendDone();
+        }
+        notifyAll();
     }
 
     /** Closes the connection of a failed task attempt as soon as Spark knows of it, so no read waits on it. */
@@ -257,7 +288,7 @@ final class DriverExchange implements AutoCloseable {
                 return;
             }
             synchronized (DriverExchange.this) {
-                ExchangeConnection c = latest[e.taskInfo().index()];
+                DriverLink c = latest[e.taskInfo().index()];
                 if (c != null && c.attempt() == e.taskInfo().attemptNumber()) {
                     c.close();
                 }
@@ -270,13 +301,14 @@ final class DriverExchange implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        IN_THIS_JVM.remove(nonce);
         sc.sc().removeSparkListener(listener);
         try {
             server.close();
         } catch (IOException ignored) {
             // Closing a listening socket; nothing is lost.
         }
-        for (ExchangeConnection c : snapshot()) {
+        for (DriverLink c : snapshot()) {
             if (c != null) {
                 c.close();
             }

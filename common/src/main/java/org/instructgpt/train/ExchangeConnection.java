@@ -12,13 +12,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * The driver's end of one task attempt's connection to the {@link DriverExchange}. Read by the driver's thread; written
+ * The driver's end of one task attempt's socket to the {@link DriverExchange}. Read by the driver's thread; written
  * by a thread of its own, so that the driver never waits on a write: a task writing its result (tens of MB at 6M
  * parameters) while the driver writes it the next parameters would otherwise fill both sockets' buffers and wait for
  * each other forever. Closed by any thread (a replacing attempt, Spark reporting the attempt failed), which makes a
  * blocked read or write fail. The wire format is {@link ExchangeTask}'s.
  */
-final class ExchangeConnection {
+final class ExchangeConnection implements DriverLink {
     private static final int BUFFER = 1 << 16;
     private final Socket socket;
     private final DataInputStream in;
@@ -84,42 +84,45 @@ final class ExchangeConnection {
         return new ExchangeConnection(s, partition, attempt);
     }
 
-    int partition() {
+    @Override
+    public int partition() {
         return partition;
     }
 
-    int attempt() {
+    @Override
+    public int attempt() {
         return attempt;
     }
 
-    /** Whether it has been sent what its partition had outstanding when it joined. */
-    boolean primed() {
+    @Override
+    public boolean primed() {
         return primed;
     }
 
-    void markPrimed() {
+    @Override
+    public void markPrimed() {
         primed = true;
     }
 
-    boolean isClosed() {
+    @Override
+    public boolean isClosed() {
         return closed;
     }
 
-    /** Queues one trainer's parameters for its step; a connection that fails is closed by its writer. */
-    void send(int trainer, long step, byte[] params) {
+    /** A connection that fails is closed by its writer. */
+    @Override
+    public void send(int trainer, long step, byte[] params) {
         outbox.add(new Message(trainer, step, params));
     }
 
-    /** Queues the end of the steps. */
-    void sendDone() {
+    @Override
+    public void sendDone() {
         outbox.add(new Message(-1, 0, null));
     }
 
-    /**
-     * The task's result for trainer {@code k}, its gradient read into {@code gradients[k]} (reallocated if the size
-     * differs), which the result then holds: valid until the next receive of that trainer.
-     */
-    ShardResult receive(byte[][] gradients, int k) throws IOException {
+    /** The gradient is read into {@code gradients[k]}, which the result then holds. */
+    @Override
+    public ShardResult receive(byte[][] gradients, int k) throws IOException {
         int trainer = in.readInt();
         byte[] header = new byte[in.readInt()];
         in.readFully(header);
@@ -144,7 +147,8 @@ final class ExchangeConnection {
         return new ShardResult(r.partition(), gradients[k], r.loss(), r.weight(), r.metrics(), r.seconds(), r.problem());
     }
 
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         writer.interrupt();
         try {

@@ -12,11 +12,13 @@ import java.time.Duration;
  * the same bits; the socket falls back to jobs whenever a task cannot join within {@code timeout} (fewer task slots
  * than partitions, an executor lost and not replaced).
  *
- * @param port the driver's port for the exchange (0: any free one; set it where a firewall lets only known ports in)
+ * @param port     the driver's port for the exchange (0: any free one; set it where a firewall lets only known ports in)
+ * @param inMemory tasks that run in the driver's JVM (local mode) trade through memory rather than the loopback socket
+ *                 (the same messages, so the same bits; off only to test or measure the socket in local mode)
  */
-public record ExchangeSettings(Mode mode, int port, Duration timeout) implements Serializable {
+public record ExchangeSettings(Mode mode, int port, Duration timeout, boolean inMemory) implements Serializable {
     /** What the reference configuration holds. */
-    public static final ExchangeSettings DEFAULT = new ExchangeSettings(Mode.SOCKET, 0, Duration.ofSeconds(60));
+    public static final ExchangeSettings DEFAULT = new ExchangeSettings(Mode.SOCKET, 0, Duration.ofSeconds(60), true);
 
     public enum Mode { SOCKET, JOB }
 
@@ -29,7 +31,10 @@ public record ExchangeSettings(Mode mode, int port, Duration timeout) implements
         }
     }
 
-    /** From a stage's section with {@code instructgpt.train} as fallback: {@code exchange { mode, port, timeout }}. */
+    /**
+     * From a stage's section with {@code instructgpt.train} as fallback: {@code exchange { mode, port, timeout,
+     * in-memory }}.
+     */
     public static ExchangeSettings from(Config c) {
         String mode = c.getString("exchange.mode");
         Mode m = switch (mode) {
@@ -37,14 +42,19 @@ public record ExchangeSettings(Mode mode, int port, Duration timeout) implements
             case "job" -> Mode.JOB;
             default -> throw new IllegalArgumentException("exchange.mode is \"" + mode + "\": use socket or job");
         };
-        return new ExchangeSettings(m, c.getInt("exchange.port"), c.getDuration("exchange.timeout"));
+        return new ExchangeSettings(m, c.getInt("exchange.port"), c.getDuration("exchange.timeout"),
+                c.getBoolean("exchange.in-memory"));
     }
 
     public ExchangeSettings withMode(Mode m) {
-        return new ExchangeSettings(m, port, timeout);
+        return new ExchangeSettings(m, port, timeout, inMemory);
     }
 
     public ExchangeSettings withTimeout(Duration t) {
-        return new ExchangeSettings(mode, port, t);
+        return new ExchangeSettings(mode, port, t, inMemory);
+    }
+
+    public ExchangeSettings withInMemory(boolean on) {
+        return new ExchangeSettings(mode, port, timeout, on);
     }
 }

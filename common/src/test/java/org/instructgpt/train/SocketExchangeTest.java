@@ -7,6 +7,8 @@ import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.time.Duration;
@@ -21,12 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The socket exchange against a Spark job per step, in local[2,2] (two slots, a failed task retried once): the same
- * parameters and losses bit for bit, also when a task fails in the middle, when there are fewer slots than partitions
- * (it falls back to jobs) and when two trainers step together. A refused step leaves no job behind.
+ * The exchange against a Spark job per step, in local[2,2] (two slots, a failed task retried once), with the tasks
+ * joining through the loopback socket and through memory: the same parameters and losses bit for bit, also when a
+ * task fails in the middle, when there are fewer slots than partitions (it falls back to jobs) and when two trainers
+ * step together. A refused step leaves no job behind.
  */
 class SocketExchangeTest {
-    static final ExchangeSettings SOCKET = ExchangeSettings.DEFAULT.withTimeout(Duration.ofSeconds(5));
+    static final ExchangeSettings SOCKET = ExchangeSettings.DEFAULT.withTimeout(Duration.ofSeconds(5)).withInMemory(false);
+    static final ExchangeSettings MEMORY = SOCKET.withInMemory(true);
     static final ExchangeSettings JOB = SOCKET.withMode(ExchangeSettings.Mode.JOB);
     static JavaSparkContext sc;
     static ShardedData<TokenizedExample> data;
@@ -61,24 +65,33 @@ class SocketExchangeTest {
         return losses;
     }
 
-    @Test
-    void socketStepsGiveTheParametersAndLossesOfAJobPerStep() {
+    static List<ExchangeSettings> links() {
+        return List.of(SOCKET, MEMORY);
+    }
+
+    @ParameterizedTest
+    @MethodSource("links")
+    void socketStepsGiveTheParametersAndLossesOfAJobPerStep(ExchangeSettings link) {
         DataParallelTrainer<TokenizedExample> jobs = trainer(data, lm(), JOB);
-        DataParallelTrainer<TokenizedExample> socket = trainer(data, lm(), SOCKET);
+        DataParallelTrainer<TokenizedExample> socket = trainer(data, lm(), link);
+        int joins = DriverExchange.MEMORY_JOINS.get();
         List<Double> byJob = run(jobs, 5, 5);
         List<Double> bySocket = run(socket, 5, 3);
+        // Two stretches of steps (3 and 2), each joined by both partitions' tasks through memory, or none.
+        assertEquals(link.inMemory() ? 4 : 0, DriverExchange.MEMORY_JOINS.get() - joins);
         assertEquals(byJob, bySocket);
         assertEquals(5, socket.step());
         assertArrayEquals(jobs.model().params().flat().toFloatVector(), socket.model().params().flat().toFloatVector());
         assertArrayEquals(jobs.optimizer().secondMoment().toFloatVector(), socket.optimizer().secondMoment().toFloatVector());
     }
 
-    @Test
-    void aFailedTaskRejoinsTheExchangeWithTheSameResult() {
+    @ParameterizedTest
+    @MethodSource("links")
+    void aFailedTaskRejoinsTheExchangeWithTheSameResult(ExchangeSettings link) {
         DataParallelTrainer<TokenizedExample> clean = trainer(data, lm(), JOB);
         DataParallelTrainerTest.FailOnceObjective.reset();
         DataParallelTrainer<TokenizedExample> retried = trainer(data, new DataParallelTrainerTest.FailOnceObjective(),
-                SOCKET);
+                link);
         List<Double> a = run(clean, 4, 4);
         List<Double> b = run(retried, 4, 4);
         assertTrue(DataParallelTrainerTest.FAILED.get(), "the failure was injected");
@@ -86,14 +99,15 @@ class SocketExchangeTest {
         assertArrayEquals(clean.model().params().flat().toFloatVector(), retried.model().params().flat().toFloatVector());
     }
 
-    @Test
-    void fewerSlotsThanPartitionsFallBackToJobsWithTheSameResult() {
+    @ParameterizedTest
+    @MethodSource("links")
+    void fewerSlotsThanPartitionsFallBackToJobsWithTheSameResult(ExchangeSettings link) {
         // Four partitions on two slots: two tasks wait for a slot that never frees, so the exchange stalls.
         ShardedData<TokenizedExample> four = ShardedData.of(sc.parallelize(DataParallelTrainerTest.examples, 3), 4);
         try {
             DataParallelTrainer<TokenizedExample> jobs = trainer(four, lm(), JOB);
             DataParallelTrainer<TokenizedExample> socket = trainer(four, lm(),
-                    SOCKET.withTimeout(Duration.ofSeconds(2)));
+                    link.withTimeout(Duration.ofSeconds(2)));
             assertEquals(run(jobs, 3, 3), run(socket, 3, 3));
             assertArrayEquals(jobs.model().params().flat().toFloatVector(), socket.model().params().flat().toFloatVector());
         } finally {
@@ -101,13 +115,14 @@ class SocketExchangeTest {
         }
     }
 
-    @Test
-    void trainersSteppedTogetherOverTheSocketTakeTheirOwnSteps() {
-        DataParallelTrainer<TokenizedExample> a = trainer(data, lm(), SOCKET);
+    @ParameterizedTest
+    @MethodSource("links")
+    void trainersSteppedTogetherOverTheSocketTakeTheirOwnSteps(ExchangeSettings link) {
+        DataParallelTrainer<TokenizedExample> a = trainer(data, lm(), link);
         Gpt2Model other = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
         other.initialize(6);
         DataParallelTrainer<TokenizedExample> b = new DataParallelTrainer<>(sc, data, lm(), other, OPT, 12)
-                .exchange(SOCKET);
+                .exchange(link);
         DataParallelTrainer<TokenizedExample> aAlone = trainer(data, lm(), JOB);
         Gpt2Model other2 = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
         other2.initialize(6);
@@ -122,16 +137,17 @@ class SocketExchangeTest {
         assertArrayEquals(bAlone.model().params().flat().toFloatVector(), b.model().params().flat().toFloatVector());
     }
 
-    @Test
-    void aTaskFailingInTheSecondTrainersShareRejoinsInThePipeline() {
+    @ParameterizedTest
+    @MethodSource("links")
+    void aTaskFailingInTheSecondTrainersShareRejoinsInThePipeline(ExchangeSettings link) {
         // Two micro-batches a step: call 3 is the second trainer's share of the second step, while the first
         // trainer's third step is already on its way to the tasks.
         DataParallelTrainerTest.FailOnceObjective.reset();
         Gpt2Model other = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
         other.initialize(6);
-        DataParallelTrainer<TokenizedExample> a = trainer(data, lm(), SOCKET);
+        DataParallelTrainer<TokenizedExample> a = trainer(data, lm(), link);
         DataParallelTrainer<TokenizedExample> b = new DataParallelTrainer<>(sc, data, new DataParallelTrainerTest.FailOnceObjective(3), other, OPT, 12)
-                .exchange(SOCKET);
+                .exchange(link);
         Gpt2Model other2 = Gpt2Model.create(DataParallelTrainerTest.CFG, DataType.FLOAT, false);
         other2.initialize(6);
         DataParallelTrainer<TokenizedExample> aAlone = trainer(data, lm(), JOB);
@@ -163,12 +179,13 @@ class SocketExchangeTest {
         assertNoJobLeft();
     }
 
-    @Test
-    void aNonFiniteStepIsRefusedAndLeavesNoJobRunning() {
+    @ParameterizedTest
+    @MethodSource("links")
+    void aNonFiniteStepIsRefusedAndLeavesNoJobRunning(ExchangeSettings link) {
         Gpt2Model m = freshModel();
         m.params().get("transformer.ln_f.weight").putScalar(0, Float.NaN);
         float[] before = m.params().flat().toFloatVector();
-        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data, lm(), m, OPT, 1).exchange(SOCKET);
+        DataParallelTrainer<TokenizedExample> t = new DataParallelTrainer<>(sc, data, lm(), m, OPT, 1).exchange(link);
         NonFiniteLossException e = assertThrows(NonFiniteLossException.class, () -> t.runSteps(3, r -> { }));
         assertTrue(e.getMessage().startsWith("step 0, partition 0: the loss is NaN"), e.getMessage());
         assertArrayEquals(before, m.params().flat().toFloatVector());
@@ -176,9 +193,10 @@ class SocketExchangeTest {
         assertNoJobLeft();
     }
 
-    @Test
-    void aFailingCallbackStopsTheStepsAndTheJob() {
-        DataParallelTrainer<TokenizedExample> t = trainer(data, lm(), SOCKET);
+    @ParameterizedTest
+    @MethodSource("links")
+    void aFailingCallbackStopsTheStepsAndTheJob(ExchangeSettings link) {
+        DataParallelTrainer<TokenizedExample> t = trainer(data, lm(), link);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.runSteps(4, r -> {
             if (r.step() == 2) {
                 throw new IllegalStateException("the disk is full");

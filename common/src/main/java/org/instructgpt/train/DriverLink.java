@@ -1,0 +1,38 @@
+package org.instructgpt.train;
+
+import java.io.IOException;
+
+/**
+ * The driver's end of one task attempt's link to the {@link DriverExchange}: a socket ({@link ExchangeConnection}), or
+ * memory when the task runs in the driver's JVM ({@link MemoryLink}). Read by the driver's thread; closed by any
+ * thread (a replacing attempt, Spark reporting the attempt failed), which makes a waiting receive fail.
+ */
+interface DriverLink {
+    int partition();
+
+    int attempt();
+
+    /** Whether it has been sent what its partition had outstanding when it joined. */
+    boolean primed();
+
+    void markPrimed();
+
+    boolean isClosed();
+
+    /**
+     * Queues one trainer's parameters for its step; never waits. The driver fills {@code params} again only after
+     * every task has returned its result for this step, so after the task has read them.
+     */
+    void send(int trainer, long step, byte[] params);
+
+    /** Queues the end of the steps. */
+    void sendDone();
+
+    /**
+     * The task's result for trainer {@code k}; its gradient is valid until the next receive of that trainer (it may
+     * be read into {@code gradients[k]}, reallocated if the size differs).
+     */
+    ShardResult receive(byte[][] gradients, int k) throws IOException;
+
+    void close();
+}
