@@ -307,12 +307,9 @@ public final class DataParallelTrainer<E extends Serializable> {
             if (!Double.isFinite(sum.loss())) {
                 problem = "the loss is " + sum.loss();
             } else {
-                java.nio.FloatBuffer fb = FloatBytes.view(g);
-                for (int i = 0; i < fb.limit(); i++) {
-                    if (!Float.isFinite(fb.get(i))) {
-                        problem = "gradient entry " + i + " is " + fb.get(i);
-                        break;
-                    }
+                long bad = FiniteCheck.firstNonFinite(m.grads().flat());
+                if (bad >= 0) {
+                    problem = "gradient entry " + bad + " is " + m.grads().flat().getFloat(bad);
                 }
             }
             return new ShardResult(partition, g, sum.loss(), sum.weight(), sum.metrics(), (System.nanoTime() - start) / 1e9,
