@@ -2,7 +2,9 @@ package org.instructgpt.ppo;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
 import org.instructgpt.io.Provenance;
 import org.instructgpt.report.LossCurves;
 import org.instructgpt.report.MemoryUse;
@@ -95,12 +97,15 @@ public final class PpoLoop {
         RolloutWorker worker = new RolloutWorker(pb, vb, frozen.reference(), frozen.rewardModel(),
                 frozen.tokenizerSpec(), cfg.sampling(), beta, cfg.noEosPenalty(), cfg.gamma(), cfg.lambda(), cfg.seed(),
                 s.iteration, cfg.rolloutBatch(), frozen.judge());
-        ShardedData<Rollout> episodes = null;
+        JavaRDD<Rollout> rollouts = null;
         try {
-            episodes = ShardedData.asPartitioned(sc.parallelize(schedule.tasks(s.iteration), cfg.partitions())
-                    .mapPartitions(worker::run));
+            rollouts = sc.parallelize(schedule.tasks(s.iteration), cfg.partitions()).mapPartitions(worker::run)
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            // One job computes the rollouts, caches them for the steps and sums their statistics (a count and then
+            // a reduce were two jobs an iteration).
+            RolloutStats st = RolloutStats.of(rollouts);
+            ShardedData<Rollout> episodes = ShardedData.ofCached(rollouts, st.episodes());
             double rolloutSeconds = (System.nanoTime() - start) / 1e9;
-            RolloutStats st = RolloutStats.of(episodes);
             if (!Double.isFinite(st.score()) || !Double.isFinite(st.adv())) {
                 throw new IllegalStateException("ppo iteration " + (s.iteration + 1) + ": non-finite rollouts (score "
                         + st.score() + "); no step was taken");
@@ -130,8 +135,8 @@ public final class PpoLoop {
             return record(metrics.record("ppo", s.iteration), st, pm, vm, beta, firstRatio, rolloutSeconds, trainSeconds,
                     overhead, (System.nanoTime() - start) / 1e9);
         } finally {
-            if (episodes != null) {
-                episodes.release();
+            if (rollouts != null) {
+                rollouts.unpersist(false);
             }
             pb.destroy();
             vb.destroy();

@@ -48,7 +48,12 @@ public record RolloutStats(long episodes, long tokens, double score, double rawS
     }
 
     public static RolloutStats of(ShardedData<Rollout> rollouts) {
-        List<RolloutStats> parts = rollouts.rdd().mapPartitions(it -> {
+        return of(rollouts.rdd());
+    }
+
+    /** The statistics of every episode of {@code rollouts}, summed over its partitions in partition order. */
+    public static RolloutStats of(org.apache.spark.api.java.JavaRDD<Rollout> rollouts) {
+        List<RolloutStats> parts = rollouts.mapPartitions(it -> {
             RolloutStats s = ZERO;
             while (it.hasNext()) {
                 s = s.plus(of(it.next()));

@@ -50,6 +50,17 @@ public final class ShardedData<E extends Serializable> implements Serializable {
         return new ShardedData<>(shards, shards.getNumPartitions(), shards.count());
     }
 
+    /**
+     * {@link #asPartitioned} for data its caller has already persisted and counted in a job of its own (PPO: the job
+     * that reduces the rollouts' statistics computes and caches them), so that no second job runs just to count.
+     */
+    public static <E extends Serializable> ShardedData<E> ofCached(JavaRDD<E> persisted, long count) {
+        if (persisted.getStorageLevel().equals(StorageLevel.NONE())) {
+            throw new IllegalArgumentException("ofCached needs a persisted RDD: every step reads the same shards");
+        }
+        return new ShardedData<>(persisted, persisted.getNumPartitions(), count);
+    }
+
     public JavaRDD<E> rdd() {
         return shards;
     }

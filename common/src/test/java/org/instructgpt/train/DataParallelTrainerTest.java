@@ -69,6 +69,19 @@ class DataParallelTrainerTest {
         }
     }
 
+    @Test
+    void cachedDataMustBePersisted() {
+        org.apache.spark.api.java.JavaRDD<TokenizedExample> plain = data.rdd().map(e -> e);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ShardedData.ofCached(plain, examples.size()));
+        assertTrue(e.getMessage().contains("persisted"), e.getMessage());
+        ShardedData<TokenizedExample> cached = ShardedData.ofCached(
+                plain.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY()), examples.size());
+        assertEquals(2, cached.partitions());
+        assertEquals(examples.size(), cached.count());
+        cached.release();
+    }
+
     /**
      * One process, no Spark, on the same global batch: each partition's share in the same micro-batches, the shares'
      * gradients summed in partition order, then the same clipping and AdamW. Spark must not change the result.
