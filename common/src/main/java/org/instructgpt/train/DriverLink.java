@@ -7,32 +7,54 @@ import java.io.IOException;
  * memory when the task runs in the driver's JVM ({@link MemoryLink}). Read by the driver's thread; closed by any
  * thread (a replacing attempt, Spark reporting the attempt failed), which makes a waiting receive fail.
  */
-interface DriverLink {
-    int partition();
+abstract class DriverLink {
+    private final int partition;
+    private final int attempt;
+    private boolean primed;
+    /** Set by {@link #close}, from any thread. */
+    protected volatile boolean closed;
 
-    int attempt();
+    DriverLink(int partition, int attempt) {
+        this.partition = partition;
+        this.attempt = attempt;
+    }
+
+    final int partition() {
+        return partition;
+    }
+
+    final int attempt() {
+        return attempt;
+    }
 
     /** Whether it has been sent what its partition had outstanding when it joined. */
-    boolean primed();
+    final boolean primed() {
+        return primed;
+    }
 
-    void markPrimed();
+    final void markPrimed() {
+        primed = true;
+    }
 
-    boolean isClosed();
+    final boolean isClosed() {
+        return closed;
+    }
 
     /**
      * Queues one trainer's parameters for its step; never waits. The driver fills {@code params} again only after
      * every task has returned its result for this step, so after the task has read them.
      */
-    void send(int trainer, long step, byte[] params);
+    abstract void send(int trainer, long step, byte[] params);
 
     /** Queues the end of the steps. */
-    void sendDone();
+    abstract void sendDone();
 
     /**
      * The task's result for trainer {@code k}; its gradient is valid until the next receive of that trainer (it may
      * be read into {@code gradients[k]}, reallocated if the size differs).
      */
-    ShardResult receive(byte[][] gradients, int k) throws IOException;
+    abstract ShardResult receive(byte[][] gradients, int k) throws IOException;
 
-    void close();
+    /** Marks it closed and wakes whatever waits on it. */
+    abstract void close();
 }

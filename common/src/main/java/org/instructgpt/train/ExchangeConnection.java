@@ -18,15 +18,11 @@ import java.util.concurrent.LinkedBlockingQueue;
  * each other forever. Closed by any thread (a replacing attempt, Spark reporting the attempt failed), which makes a
  * blocked read or write fail. The wire format is {@link ExchangeTask}'s.
  */
-final class ExchangeConnection implements DriverLink {
+final class ExchangeConnection extends DriverLink {
     private static final int BUFFER = 1 << 16;
     private final Socket socket;
     private final DataInputStream in;
     private final DataOutputStream out;
-    private final int partition;
-    private final int attempt;
-    private boolean primed;
-    private volatile boolean closed;
     private final BlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
     private final Thread writer;
 
@@ -35,11 +31,10 @@ final class ExchangeConnection implements DriverLink {
     }
 
     private ExchangeConnection(Socket socket, int partition, int attempt) throws IOException {
+        super(partition, attempt);
         this.socket = socket;
         this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), BUFFER));
         this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), BUFFER));
-        this.partition = partition;
-        this.attempt = attempt;
         this.writer = new Thread(this::write, "gradient-exchange-write-" + partition + "-" + attempt);
         writer.setDaemon(true);
         writer.start();
@@ -84,45 +79,20 @@ final class ExchangeConnection implements DriverLink {
         return new ExchangeConnection(s, partition, attempt);
     }
 
-    @Override
-    public int partition() {
-        return partition;
-    }
-
-    @Override
-    public int attempt() {
-        return attempt;
-    }
-
-    @Override
-    public boolean primed() {
-        return primed;
-    }
-
-    @Override
-    public void markPrimed() {
-        primed = true;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
     /** A connection that fails is closed by its writer. */
     @Override
-    public void send(int trainer, long step, byte[] params) {
+    void send(int trainer, long step, byte[] params) {
         outbox.add(new Message(trainer, step, params));
     }
 
     @Override
-    public void sendDone() {
+    void sendDone() {
         outbox.add(new Message(-1, 0, null));
     }
 
     /** The gradient is read into {@code gradients[k]}, which the result then holds. */
     @Override
-    public ShardResult receive(byte[][] gradients, int k) throws IOException {
+    ShardResult receive(byte[][] gradients, int k) throws IOException {
         int trainer = in.readInt();
         byte[] header = new byte[in.readInt()];
         in.readFully(header);
@@ -132,8 +102,8 @@ final class ExchangeConnection implements DriverLink {
         } catch (ClassNotFoundException e) {
             throw new IOException("a task sent a result of an unknown class", e);
         }
-        if (trainer != k || r.partition() != partition) {
-            throw new IOException("partition " + partition + "'s task sent trainer " + trainer + "'s result of partition "
+        if (trainer != k || r.partition() != partition()) {
+            throw new IOException("partition " + partition() + "'s task sent trainer " + trainer + "'s result of partition "
                     + r.partition() + " where trainer " + k + "'s was due");
         }
         int n = in.readInt();
@@ -148,7 +118,7 @@ final class ExchangeConnection implements DriverLink {
     }
 
     @Override
-    public void close() {
+    void close() {
         closed = true;
         writer.interrupt();
         try {

@@ -10,83 +10,53 @@ import java.util.concurrent.LinkedBlockingQueue;
  * socket's copies (13 MB a PPO step at config S, in the kernel) and the driver's reads of them took time from the
  * tasks' computation. The same messages in the same order as {@link ExchangeConnection}, so the same bits.
  */
-final class MemoryLink implements DriverLink {
+final class MemoryLink extends DriverLink {
     /** Put in a queue when the link closes, to wake the side that waits on it. */
     private static final Object CLOSED = new Object();
     private static final Object DONE = new Object();
     private final BlockingQueue<Object> toTask = new LinkedBlockingQueue<>();
     private final BlockingQueue<Object> toDriver = new LinkedBlockingQueue<>();
-    private final int partition;
-    private final int attempt;
-    private boolean primed;
-    private volatile boolean closed;
 
     private record Reply(int trainer, ShardResult result) {
     }
 
     MemoryLink(int partition, int attempt) {
-        this.partition = partition;
-        this.attempt = attempt;
+        super(partition, attempt);
     }
 
     @Override
-    public int partition() {
-        return partition;
-    }
-
-    @Override
-    public int attempt() {
-        return attempt;
-    }
-
-    @Override
-    public boolean primed() {
-        return primed;
-    }
-
-    @Override
-    public void markPrimed() {
-        primed = true;
-    }
-
-    @Override
-    public boolean isClosed() {
-        return closed;
-    }
-
-    @Override
-    public void send(int trainer, long step, byte[] params) {
+    void send(int trainer, long step, byte[] params) {
         toTask.add(new TaskLink.Step(trainer, step, params));
     }
 
     @Override
-    public void sendDone() {
+    void sendDone() {
         toTask.add(DONE);
     }
 
     @Override
-    public ShardResult receive(byte[][] gradients, int k) throws IOException {
+    ShardResult receive(byte[][] gradients, int k) throws IOException {
         Object o;
         try {
             o = toDriver.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for partition " + partition, e);
+            throw new IOException("interrupted while waiting for partition " + partition(), e);
         }
         if (o == CLOSED) {
             toDriver.add(CLOSED);
-            throw new IOException("partition " + partition + "'s task attempt " + attempt + " is gone");
+            throw new IOException("partition " + partition() + "'s task attempt " + attempt() + " is gone");
         }
         Reply r = (Reply) o;
         if (r.trainer() != k) {
-            throw new IOException("partition " + partition + "'s task sent trainer " + r.trainer() + "'s result where"
+            throw new IOException("partition " + partition() + "'s task sent trainer " + r.trainer() + "'s result where"
                     + " trainer " + k + "'s was due");
         }
         return r.result();
     }
 
     @Override
-    public void close() {
+    void close() {
         closed = true;
         toDriver.add(CLOSED);
         toTask.add(CLOSED);
@@ -106,7 +76,7 @@ final class MemoryLink implements DriverLink {
                 }
                 if (o == CLOSED) {
                     toTask.add(CLOSED);
-                    throw new IOException("partition " + partition + ": the driver closed the gradient exchange (the"
+                    throw new IOException("partition " + partition() + ": the driver closed the gradient exchange (the"
                             + " driver stopped the steps, or a later attempt replaced this one)");
                 }
                 return (Step) o;
