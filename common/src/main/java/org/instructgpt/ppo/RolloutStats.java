@@ -1,6 +1,6 @@
 package org.instructgpt.ppo;
 
-import org.instructgpt.train.ShardedData;
+import org.apache.spark.api.java.JavaRDD;
 
 import java.io.Serializable;
 import java.util.List;
@@ -47,12 +47,8 @@ public record RolloutStats(long episodes, long tokens, double score, double rawS
                 scoringSeconds + o.scoringSeconds, gold + o.gold);
     }
 
-    public static RolloutStats of(ShardedData<Rollout> rollouts) {
-        return of(rollouts.rdd());
-    }
-
     /** The statistics of every episode of {@code rollouts}, summed over its partitions in partition order. */
-    public static RolloutStats of(org.apache.spark.api.java.JavaRDD<Rollout> rollouts) {
+    public static RolloutStats of(JavaRDD<Rollout> rollouts) {
         List<RolloutStats> parts = rollouts.mapPartitions(it -> {
             RolloutStats s = ZERO;
             while (it.hasNext()) {

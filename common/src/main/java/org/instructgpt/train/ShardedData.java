@@ -42,17 +42,9 @@ public final class ShardedData<E extends Serializable> implements Serializable {
 
     /**
      * Data already spread as it should be (for example {@code parallelize} of a list in P even slices, then a map that
-     * keeps one output per input): cached as it is, without the shuffle of {@link #of}, which would compute a costly
-     * parent (PPO's rollouts) a second time to number its rows.
-     */
-    public static <E extends Serializable> ShardedData<E> asPartitioned(JavaRDD<E> data) {
-        JavaRDD<E> shards = data.persist(StorageLevel.MEMORY_AND_DISK());
-        return new ShardedData<>(shards, shards.getNumPartitions(), shards.count());
-    }
-
-    /**
-     * {@link #asPartitioned} for data its caller has already persisted and counted in a job of its own (PPO: the job
-     * that reduces the rollouts' statistics computes and caches them), so that no second job runs just to count.
+     * keeps one output per input), which its caller has persisted and counted in a job of its own (PPO: the job that
+     * sums the rollouts' statistics computes and caches them). Taken as it is: the shuffle of {@link #of} would compute
+     * a costly parent a second time to number its rows, and a count here would be a second job.
      */
     public static <E extends Serializable> ShardedData<E> ofCached(JavaRDD<E> persisted, long count) {
         if (persisted.getStorageLevel().equals(StorageLevel.NONE())) {
