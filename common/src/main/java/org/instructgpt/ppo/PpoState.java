@@ -1,6 +1,7 @@
 package org.instructgpt.ppo;
 
 import org.instructgpt.train.DataParallelTrainer;
+import org.instructgpt.train.MovingAverage;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -12,8 +13,7 @@ public final class PpoState {
     final DataParallelTrainer<Rollout> policy;
     final DataParallelTrainer<Rollout> value;
     final INDArray ema;
-    /** (1 - decay) times the weights, in a buffer of its own: a new off-heap array every step was freed only by GC. */
-    private final INDArray emaScratch;
+    private final MovingAverage emaUpdate;
     final KlController kl;
     long iteration;
 
@@ -21,13 +21,13 @@ public final class PpoState {
         this.policy = policy;
         this.value = value;
         this.ema = policy.model().params().flat().dup();
-        this.emaScratch = ema.ulike();
+        this.emaUpdate = new MovingAverage(ema);
         this.kl = kl;
     }
 
     /** ema = decay * ema + (1 - decay) * the policy's weights, after every policy step. */
     void updateEma(double decay) {
-        ema.muli(decay).addi(emaScratch.assign(policy.model().params().flat()).muli(1 - decay));
+        emaUpdate.update(policy.model().params().flat(), decay);
     }
 
     public long iteration() {

@@ -24,6 +24,8 @@ public final class AdamW {
     private final INDArray m;
     private final INDArray v;
     private final INDArray scratch;
+    /** The gradient as an ND4J array, for the unfused step from a heap array; made on first need. */
+    private INDArray gradScratch;
     private long step;
 
     /** @param decayMask 1 where weight decay applies, 0 elsewhere; null decays everything */
@@ -45,9 +47,37 @@ public final class AdamW {
     public void step(INDArray params, INDArray grad, double lr) {
         step++;
         if (fusable(params, grad, m, v, decayMask)) {
-            fusedStep(params, grad, lr);
+            fusedStep(params, FloatBytes.floats(grad), null, 1f, lr);
             return;
         }
+        unfusedStep(params, grad, lr);
+    }
+
+    /**
+     * {@link #step(INDArray, INDArray, double)} with the gradient {@code scale} times {@code grad}, a heap array (the
+     * driver's mean gradient, and the clipping's scale): read where it is, not first copied into an ND4J array.
+     */
+    public void step(INDArray params, float[] grad, float scale, double lr) {
+        if (grad.length != params.length()) {
+            throw new IllegalArgumentException("a gradient of " + grad.length + " for " + params.length() + " parameters");
+        }
+        step++;
+        if (fusable(params, m, v, decayMask)) {
+            fusedStep(params, null, grad, scale, lr);
+            return;
+        }
+        if (gradScratch == null) {
+            gradScratch = params.ulike();
+        }
+        FloatBytes.assign(gradScratch, grad);
+        if (scale != 1f) {
+            gradScratch.muli(scale);
+        }
+        unfusedStep(params, gradScratch, lr);
+    }
+
+    /** ND4J's ops, for arrays the fused step cannot read in place (another backend, a strided view). */
+    private void unfusedStep(INDArray params, INDArray grad, double lr) {
         INDArray s = scratch;
         if (weightDecay != 0) {
             if (decayMask == null) {
@@ -80,11 +110,13 @@ public final class AdamW {
         return true;
     }
 
-    /** The same update as the ND4J path, in float32 chunks on the heap. */
-    private void fusedStep(INDArray params, INDArray grad, double lr) {
+    /**
+     * The same update as the ND4J path, in float32 chunks on the heap, with the gradient {@code scale} times the one in
+     * {@code gb} or, if that is null, in {@code gHeap} (a scale of 1 multiplies exactly).
+     */
+    private void fusedStep(INDArray params, FloatBuffer gb, float[] gHeap, float scale, double lr) {
         VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
         FloatBuffer pb = FloatBytes.floats(params);
-        FloatBuffer gb = FloatBytes.floats(grad);
         FloatBuffer mb = FloatBytes.floats(m);
         FloatBuffer vb = FloatBytes.floats(v);
         FloatBuffer db = decayMask == null ? null : FloatBytes.floats(decayMask);
@@ -98,24 +130,29 @@ public final class AdamW {
         float[] g = new float[CHUNK];
         float[] mm = new float[CHUNK];
         float[] vv = new float[CHUNK];
-        float[] d = new float[CHUNK];
+        float[] d = db == null ? null : new float[CHUNK];
         int n = (int) params.length();
         for (int at = 0; at < n; at += CHUNK) {
             int len = Math.min(CHUNK, n - at);
             pb.get(at, p, 0, len);
-            gb.get(at, g, 0, len);
+            // A heap gradient is read where it is; an off-heap one is copied in by chunks like the rest.
+            float[] gs = gHeap != null ? gHeap : g;
+            int go = gHeap != null ? at : 0;
+            if (gHeap == null) {
+                gb.get(at, g, 0, len);
+            }
             mb.get(at, mm, 0, len);
             vb.get(at, vv, 0, len);
             if (db != null) {
                 db.get(at, d, 0, len);
-            } else {
-                java.util.Arrays.fill(d, 0, len, 1f);
             }
             int i = 0;
             for (int up = f.loopBound(len); i < up; i += f.length()) {
-                FloatVector gi = FloatVector.fromArray(f, g, i);
+                FloatVector gi = FloatVector.fromArray(f, gs, go + i).mul(scale);
                 FloatVector pi = FloatVector.fromArray(f, p, i);
-                pi = pi.sub(FloatVector.fromArray(f, d, i).mul(pi).mul(decay));
+                // Without a mask every entry decays: 1 * p is p, so skipping the mask's product keeps the bits.
+                FloatVector masked = db == null ? pi : FloatVector.fromArray(f, d, i).mul(pi);
+                pi = pi.sub(masked.mul(decay));
                 FloatVector mi = FloatVector.fromArray(f, mm, i).mul(b1).add(gi.mul(1 - b1));
                 FloatVector vi = FloatVector.fromArray(f, vv, i).mul(b2).add(gi.mul(gi).mul(1 - b2));
                 FloatVector denom = vi.lanewise(VectorOperators.SQRT).div(sqrtBc2).add(e);
@@ -124,9 +161,10 @@ public final class AdamW {
                 vi.intoArray(vv, i);
             }
             for (; i < len; i++) {
-                float pi = p[i] - d[i] * p[i] * decay;
-                mm[i] = mm[i] * b1 + g[i] * (1 - b1);
-                vv[i] = vv[i] * b2 + g[i] * g[i] * (1 - b2);
+                float gi = gs[go + i] * scale;
+                float pi = p[i] - (db == null ? p[i] : d[i] * p[i]) * decay;
+                mm[i] = mm[i] * b1 + gi * (1 - b1);
+                vv[i] = vv[i] * b2 + gi * gi * (1 - b2);
                 p[i] = pi - mm[i] / ((float) Math.sqrt(vv[i]) / sqrtBc2 + e) * stepSize;
             }
             pb.put(at, p, 0, len);

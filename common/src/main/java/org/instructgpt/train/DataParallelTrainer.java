@@ -36,7 +36,10 @@ public final class DataParallelTrainer<E extends Serializable> {
     private final long seed;
     private final AdamW adamW;
     private final LearningRateSchedule schedule;
+    /** The last step's gradient as an ND4J array, for tests; filled on request from the heap buffer. */
     private final INDArray grad;
+    private float[] lastMean;
+    private float lastScale;
     private long step;
     private ExchangeSettings exchange = ExchangeSettings.DEFAULT;
     private boolean socketStalled;
@@ -120,9 +123,10 @@ public final class DataParallelTrainer<E extends Serializable> {
         return model;
     }
 
-    /** The averaged, clipped gradient the last step applied. */
+    /** The averaged, clipped gradient the last step applied (read before the next step reuses its buffer). */
     INDArray lastGradient() {
-        return grad;
+        FloatBytes.assign(grad, lastMean);
+        return grad.muli(lastScale);
     }
 
     /** Continues from a checkpoint: parameters are already in the model; restores the moments and the step. */
@@ -243,9 +247,8 @@ public final class DataParallelTrainer<E extends Serializable> {
         return new StepSum(step, new float[(int) grad.length()]);
     }
 
-    /** A sum for this step into {@code reuse} (zeroed), a buffer of the gradient's length. */
+    /** A sum for this step into {@code reuse}, a buffer of the gradient's length (its contents do not matter). */
     StepSum newSum(float[] reuse) {
-        java.util.Arrays.fill(reuse, 0f);
         return new StepSum(step, reuse);
     }
 
@@ -266,11 +269,15 @@ public final class DataParallelTrainer<E extends Serializable> {
         if (sum.weight() <= 0) {
             throw new IllegalStateException("step " + step + ": the global batch has no tokens to predict");
         }
-        FloatBytes.assign(grad, sum.gradient());
-        grad.divi(sum.weight());
-        double norm = opt.clipNorm() > 0 ? GradientClipping.clipGlobalNorm(grad, opt.clipNorm()) : grad.norm2Number().doubleValue();
+        // On the driver's heap, the sum becomes the mean and the clipping a factor AdamW applies as it reads it: four
+        // passes over the model's size fewer than as ND4J ops, on a core the tasks need (docs/benchmarks.md, session 15).
+        float[] mean = sum.gradient();
+        double norm = MeanGradient.divideAndNorm(mean, sum.weight());
+        float scale = opt.clipNorm() > 0 ? GradientClipping.scale(norm, opt.clipNorm()) : 1f;
         double lr = opt.learningRate() * schedule.factor(step);
-        adamW.step(model.params().flat(), grad, lr);
+        adamW.step(model.params().flat(), mean, scale, lr);
+        lastMean = mean;
+        lastScale = scale;
         step++;
         double compute = sum.computeSeconds();
         return new StepResult(step, sum.loss() / sum.weight(), sum.weight(), norm, lr, compute, compute, sum.metrics());

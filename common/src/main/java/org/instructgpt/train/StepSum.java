@@ -15,11 +15,15 @@ final class StepSum {
     private double slowest;
     private MetricSums metrics = MetricSums.NONE;
     private int next;
+    private boolean hasGradient;
 
-    /** A sum starting from {@code zeros} (all 0), which it adds into. */
-    StepSum(long step, float[] zeros) {
+    /**
+     * A sum into {@code buffer}, whose contents do not matter: the first partition's gradient is copied into it rather
+     * than added to zeros (a pass over the model's size less on the driver, which shares the cores with the tasks).
+     */
+    StepSum(long step, float[] buffer) {
         this.step = step;
-        this.gradient = zeros;
+        this.gradient = buffer;
     }
 
     /** Adds the next partition's loss, weight and metrics; refuses a non-finite one before anything changes. */
@@ -42,6 +46,11 @@ final class StepSum {
     /** Adds that partition's gradient (little-endian floats), after {@link #addResult}. */
     private void addGradient(byte[] g) {
         FloatBuffer f = FloatBytes.view(g);
+        if (!hasGradient) {
+            f.get(0, gradient);
+            hasGradient = true;
+            return;
+        }
         // A bulk copy per block and a plain loop, which C2 vectorises; reading the view element by element it does
         // not. Each element gets the same float addition either way.
         float[] block = new float[Math.min(BLOCK, gradient.length)];
@@ -62,7 +71,12 @@ final class StepSum {
         }
     }
 
+    /** The sum of the gradients added (zeros if no partition had one). */
     float[] gradient() {
+        if (!hasGradient) {
+            java.util.Arrays.fill(gradient, 0f);
+            hasGradient = true;
+        }
         return gradient;
     }
 
