@@ -8,9 +8,14 @@ core; one process with intra-op threads = cores; `--cores` processes each on its
 
     mvn -B -DskipTests package
     python3 bench/compare_ppo.py            # 3 rounds (about 10 minutes on 2 cores)
+
+Before each run it measures the cores the machine gives `--cores` busy processes at that moment (fixed loops, all at
+once against one alone; "cores free before"): rounds in which a shared machine gave much less than `--cores` are
+told apart from slow code.
 """
 import argparse
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -39,6 +44,31 @@ def torch(threads, processes):
     return dict(r["seconds"], rollout=r["rollout_tokens_per_sec"], blas=r["blas"])
 
 
+def _spin(work, out):
+    start = time.perf_counter()
+    x = 0
+    for i in range(work):
+        x += i
+    out.put(time.perf_counter() - start)
+
+
+def cores_available(n, work=4_000_000):
+    """What the machine gives n busy processes at this moment, in cores: n fixed loops at once against one alone.
+    A shared machine sometimes gives two vCPUs little more than one core's time; this tells such rounds apart."""
+    def run(k):
+        q = multiprocessing.Queue()
+        ps = [multiprocessing.Process(target=_spin, args=(work, q)) for _ in range(k)]
+        for p in ps:
+            p.start()
+        times = [q.get() for _ in ps]
+        for p in ps:
+            p.join()
+        return times
+    # The fastest loop alone is the least disturbed one: against it, n loops at once read at most about n.
+    alone = min(run(1)[0] for _ in range(3))
+    return sum(alone / t for t in run(n))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
@@ -56,11 +86,14 @@ def main():
     for rnd in range(a.rounds):
         order = names[rnd % len(names):] + names[:rnd % len(names)]
         for nm in order:
+            cores = cores_available(n)
             start = time.time()
             r = runs[nm]()
+            r["cores"] = cores
             seen[nm].append(r)
             print(f"round {rnd + 1} {nm:22} " + ", ".join(f"{k} {r[k]:.2f}" for k in PARTS + ["spark"] if k in r)
-                  + f", rollout {r['rollout']:.0f} tok/s ({time.time() - start:.0f} s)", flush=True)
+                  + f", rollout {r['rollout']:.0f} tok/s ({time.time() - start:.0f} s; {cores:.2f} cores free before)",
+                  flush=True)
 
     def med(nm, k):
         return statistics.median(r[k] for r in seen[nm])
@@ -73,6 +106,7 @@ def main():
     for k in PARTS + ["spark"]:
         print(f"| {k} | " + " | ".join(f"{med(nm, k):.2f}" if k in seen[nm][0] else "-" for nm in names) + " |")
     print("| rollout tok/s | " + " | ".join(f"{med(nm, 'rollout'):,.0f}" for nm in names) + " |")
+    print("| cores free before | " + " | ".join(f"{med(nm, 'cores'):.2f}" for nm in names) + " |")
     ours_best = min(med(nm, "iteration") for nm in names if nm.startswith("ours"))
     torch_best = min(med(nm, "iteration") for nm in names if nm.startswith("torch"))
     both = f"ours, {n} partitions"

@@ -236,13 +236,23 @@ class DataParallelTrainerTest {
         static final java.util.concurrent.atomic.AtomicInteger CALLS = new java.util.concurrent.atomic.AtomicInteger();
         private final LanguageModelObjective inner = new LanguageModelObjective(ByteLevelTokenizer.PAD);
         private final int failAt;
+        private final boolean atTaskEnd;
 
         FailOnceObjective() {
             this(1);
         }
 
         FailOnceObjective(int failAt) {
+            this(failAt, false);
+        }
+
+        /**
+         * With {@code atTaskEnd}, the micro-batch goes through and the task fails when it ends, after it has delivered
+         * every result it had (an executor lost at the very end of the job).
+         */
+        FailOnceObjective(int failAt, boolean atTaskEnd) {
             this.failAt = failAt;
+            this.atTaskEnd = atTaskEnd;
         }
 
         /** Starts the count again, before a run that should fail once. */
@@ -256,8 +266,15 @@ class DataParallelTrainerTest {
             org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
             if (tc != null && tc.partitionId() == 1 && tc.stageAttemptNumber() == 0 && tc.attemptNumber() == 0
                     && CALLS.incrementAndGet() == failAt) {
-                FAILED.set(true);
-                throw new IllegalStateException("simulated executor loss");
+                if (atTaskEnd) {
+                    tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ended -> {
+                        FAILED.set(true);
+                        throw new IllegalStateException("simulated executor loss after the task's last result");
+                    });
+                } else {
+                    FAILED.set(true);
+                    throw new IllegalStateException("simulated executor loss");
+                }
             }
             return inner.accumulate(model, micro, mode);
         }

@@ -25,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The exchange against a Spark job per step, in local[2,2] (two slots, a failed task retried once), with the tasks
  * joining through the loopback socket and through memory: the same parameters and losses bit for bit, also when a
- * task fails in the middle, when there are fewer slots than partitions (it falls back to jobs) and when two trainers
- * step together. A refused step leaves no job behind.
+ * task fails in the middle or after its last result, when there are fewer slots than partitions (it falls back to
+ * jobs) and when two trainers step together. A refused step leaves no job behind.
  */
 class SocketExchangeTest {
     static final ExchangeSettings SOCKET = ExchangeSettings.DEFAULT.withTimeout(Duration.ofSeconds(5)).withInMemory(false);
@@ -97,6 +97,27 @@ class SocketExchangeTest {
         assertTrue(DataParallelTrainerTest.FAILED.get(), "the failure was injected");
         assertEquals(a, b);
         assertArrayEquals(clean.model().params().flat().toFloatVector(), retried.model().params().flat().toFloatVector());
+    }
+
+    @ParameterizedTest
+    @MethodSource("links")
+    void aTaskRetriedAfterItsLastResultIsToldTheStepsAreOver(ExchangeSettings link) {
+        // Two micro-batches a step: call 8 is partition 1's last of four steps. Its task fails as it ends, after its
+        // last result; the retried attempt joins when the driver has the steps it needs and must be let go at once.
+        DataParallelTrainer<TokenizedExample> clean = trainer(data, lm(), JOB);
+        DataParallelTrainerTest.FailOnceObjective.reset();
+        DataParallelTrainer<TokenizedExample> retried = trainer(data,
+                new DataParallelTrainerTest.FailOnceObjective(8, true), link);
+        int joins = DriverExchange.MEMORY_JOINS.get();
+        List<Double> a = run(clean, 4, 4);
+        // A retried task nobody lets go would keep the job, and so the driver, waiting for ever.
+        List<Double> b = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(2),
+                () -> run(retried, 4, 4));
+        assertTrue(DataParallelTrainerTest.FAILED.get(), "the failure was injected");
+        assertEquals(link.inMemory() ? 3 : 0, DriverExchange.MEMORY_JOINS.get() - joins, "two tasks and one retry");
+        assertEquals(a, b);
+        assertArrayEquals(clean.model().params().flat().toFloatVector(), retried.model().params().flat().toFloatVector());
+        assertNoJobLeft();
     }
 
     @ParameterizedTest
