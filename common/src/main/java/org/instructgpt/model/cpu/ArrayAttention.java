@@ -63,7 +63,7 @@ final class ArrayAttention {
                 }
                 for (int q = 0; q < t; q++) {
                     // Causal: keys after q get probability 0.
-                    ArrayKernels.maskedSoftmax(probs, pBase + q * t, q + 1, scale, keyBias, 0, q);
+                    ArrayKernels.maskedSoftmax(probs, pBase + q * t, q + 1, t, keyBias, 0, q, scale);
                     Arrays.fill(probs, pBase + q * t + q + 1, pBase + (q + 1) * t, 0f);
                 }
                 float[] pd = probs;

@@ -21,10 +21,27 @@ final class ArrayKernels {
     private ArrayKernels() {
     }
 
+    /** Floats per vector on this machine. */
+    static int lanes() {
+        return L;
+    }
+
     /**
      * In place over s[at .. at+len): the softmax of scale * s + keyBias[biasAt ..] (0 for a key that may be seen,
-     * -inf for one that may not), where element {@code self} (relative to {@code at}) is always seen.
+     * -inf for one that may not), where element {@code self} (relative to {@code at}) is always seen. The row may be
+     * written up to {@code room} elements (and keyBias read as far), which then hold 0: a causal row is padded to whole
+     * vectors with keys that may not be seen, since a short row's scalar tail of exponentials cost more than its
+     * vectors (exp was 6% of a PPO step at config S, most of it in tails).
      */
+    static void maskedSoftmax(float[] s, int at, int len, int room, float[] keyBias, int biasAt, int self, float scale) {
+        int padded = Math.min(room, (len + L - 1) / L * L);
+        for (int k = len; k < padded; k++) {
+            s[at + k] = Float.NEGATIVE_INFINITY;
+        }
+        maskedSoftmax(s, at, padded, scale, keyBias, biasAt, self);
+    }
+
+    /** {@link #maskedSoftmax(float[], int, int, int, float[], int, int, float)} without room past the row. */
     static void maskedSoftmax(float[] s, int at, int len, float scale, float[] keyBias, int biasAt, int self) {
         float selfScore = s[at + self] * scale;
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);

@@ -169,7 +169,7 @@ final class KvCacheDecoder implements Decoder {
                     int s = self + 1;
                     keyScores(qkv, qAt, kT, kBase, s, scores);
                     // As the model's mask: causal, no padding key, and every query sees itself.
-                    ArrayKernels.maskedSoftmax(scores, 0, s, scale, keyBias, b * capacity, self);
+                    ArrayKernels.maskedSoftmax(scores, 0, s, capacity, keyBias, b * capacity, self, scale);
                     weightedValues(scores, v, vBase, s, acc);
                     System.arraycopy(acc, 0, out, (b * t + q) * c + hh * d, d);
                 }
