@@ -84,7 +84,7 @@ final class ArrayKernels {
         }
     }
 
-    /** In place exp(a - max) over a[at .. at+len) (0 where a is -inf); returns the sum, in lane order, then the tail. */
+    /** In place exp(a - max) over a[at .. at+len) (0 where a is -inf); returns the sum as {@link VectorMath#exp}. */
     static float expShifted(float[] a, int at, int len, float max) {
         return VectorMath.exp(a, at, max, a, at, len);
     }

@@ -39,6 +39,10 @@ final class KvCacheDecoder implements Decoder {
     private final float[][] values;
     // 0 for a key that may be attended to, -inf for padding: added to the scores, so the softmax vectorises.
     private final float[] keyBias;
+    // Per sequence: its first key that may be seen (-1 before it comes). A row's softmax starts there, so its sums
+    // group the same keys in the same lanes whatever left padding its batch gave it: a prompt's samples do not
+    // depend on its neighbours in the batch, nor on how prompts were partitioned.
+    private final int[] firstKey;
     private int length;
 
     KvCacheDecoder(PackedModel m, int batch, int capacity) {
@@ -60,7 +64,10 @@ final class KvCacheDecoder implements Decoder {
         this.capacity = capacity;
         keysT = new float[cfg.nLayer][batch * heads * d * capacity];
         values = new float[cfg.nLayer][batch * heads * capacity * d];
-        keyBias = new float[batch * capacity];
+        // L past the end: the last sequence's rows pad to whole vectors too.
+        keyBias = new float[batch * capacity + L];
+        firstKey = new int[batch];
+        java.util.Arrays.fill(firstKey, -1);
     }
 
     boolean fits(int batch, int capacity) {
@@ -70,6 +77,7 @@ final class KvCacheDecoder implements Decoder {
     /** Empties the cache (stale keys beyond the length are never read). */
     void reset() {
         length = 0;
+        java.util.Arrays.fill(firstKey, -1);
     }
 
     @Override
@@ -102,7 +110,11 @@ final class KvCacheDecoder implements Decoder {
         }
         for (int b = 0; b < batch; b++) {
             for (int q = 0; q < t; q++) {
-                keyBias[b * capacity + length + q] = in.mask()[b * t + q] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+                boolean seen = in.mask()[b * t + q] != 0;
+                keyBias[b * capacity + length + q] = seen ? 0f : Float.NEGATIVE_INFINITY;
+                if (seen && firstKey[b] < 0) {
+                    firstKey[b] = length + q;
+                }
             }
         }
         float[] h = new float[n * c];
@@ -157,7 +169,7 @@ final class KvCacheDecoder implements Decoder {
                 }
             }
         }
-        float[] scores = new float[capacity];
+        float[] scores = new float[capacity + L];
         float[] acc = new float[d];
         for (int b = 0; b < batch; b++) {
             for (int hh = 0; hh < heads; hh++) {
@@ -167,10 +179,12 @@ final class KvCacheDecoder implements Decoder {
                     int qAt = (b * t + q) * 3 * c + hh * d;
                     int self = length + q;
                     int s = self + 1;
-                    keyScores(qkv, qAt, kT, kBase, s, scores);
+                    int from = firstKey[b] >= 0 && firstKey[b] <= self ? firstKey[b] : self;
+                    keyScores(qkv, qAt, kT, kBase, from, s, scores);
                     // As the model's mask: causal, no padding key, and every query sees itself.
-                    ArrayKernels.maskedSoftmax(scores, 0, s, capacity, keyBias, b * capacity, self, scale);
-                    weightedValues(scores, v, vBase, s, acc);
+                    ArrayKernels.maskedSoftmax(scores, from, s - from, capacity + L - from, keyBias,
+                            b * capacity + from, self - from, scale);
+                    weightedValues(scores, v, vBase, from, s, acc);
                     System.arraycopy(acc, 0, out, (b * t + q) * c + hh * d, d);
                 }
             }
@@ -178,12 +192,12 @@ final class KvCacheDecoder implements Decoder {
     }
 
     /**
-     * scores[j] = q . k_j for j < s: vectors over keys, four at a time so their fused-multiply-add chains over e
+     * scores[j] = q . k_j for from <= j < s: vectors over keys, four at a time so their fused-multiply-add chains over e
      * (each in order of e) run side by side.
      */
-    private void keyScores(float[] qkv, int qAt, float[] kT, int kBase, int s, float[] scores) {
-        int up4 = s / (4 * L) * (4 * L);
-        int j = 0;
+    private void keyScores(float[] qkv, int qAt, float[] kT, int kBase, int from, int s, float[] scores) {
+        int up4 = from + (s - from) / (4 * L) * (4 * L);
+        int j = from;
         for (; j < up4; j += 4 * L) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
@@ -202,7 +216,7 @@ final class KvCacheDecoder implements Decoder {
             a2.intoArray(scores, j + 2 * L);
             a3.intoArray(scores, j + 3 * L);
         }
-        for (int up = F.loopBound(s); j < up; j += L) {
+        for (; j + L <= s; j += L) {
             FloatVector acc = FloatVector.zero(F);
             for (int e = 0; e < d; e++) {
                 acc = FloatVector.fromArray(F, kT, kBase + e * capacity + j).fma(FloatVector.broadcast(F, qkv[qAt + e]), acc);
@@ -218,13 +232,13 @@ final class KvCacheDecoder implements Decoder {
         }
     }
 
-    /** acc = sum over j of p[j] v_j, in order of j; the accumulators stay in registers across keys. */
-    private void weightedValues(float[] p, float[] v, int vBase, int s, float[] acc) {
+    /** acc = sum over from <= j < s of p[j] v_j, in order of j; the accumulators stay in registers across keys. */
+    private void weightedValues(float[] p, float[] v, int vBase, int from, int s, float[] acc) {
         int e = 0;
         for (int up = d / (2 * L) * (2 * L); e < up; e += 2 * L) {
             FloatVector a0 = FloatVector.zero(F);
             FloatVector a1 = FloatVector.zero(F);
-            for (int j = 0; j < s; j++) {
+            for (int j = from; j < s; j++) {
                 FloatVector w = FloatVector.broadcast(F, p[j]);
                 int at = vBase + j * d + e;
                 a0 = FloatVector.fromArray(F, v, at).fma(w, a0);
@@ -235,14 +249,14 @@ final class KvCacheDecoder implements Decoder {
         }
         for (int up = F.loopBound(d); e < up; e += L) {
             FloatVector a0 = FloatVector.zero(F);
-            for (int j = 0; j < s; j++) {
+            for (int j = from; j < s; j++) {
                 a0 = FloatVector.fromArray(F, v, vBase + j * d + e).fma(FloatVector.broadcast(F, p[j]), a0);
             }
             a0.intoArray(acc, e);
         }
         for (; e < d; e++) {
             float a = 0f;
-            for (int j = 0; j < s; j++) {
+            for (int j = from; j < s; j++) {
                 a = Math.fma(v[vBase + j * d + e], p[j], a);
             }
             acc[e] = a;

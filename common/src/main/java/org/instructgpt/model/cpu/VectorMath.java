@@ -44,7 +44,8 @@ public final class VectorMath {
     // fallback. exp(FloatVector) compiled on its own did exactly that: 6% of a training step in the fallback, and
     // its compiled size then kept it from being inlined anywhere. So the kernels work on arrays, loop included.
 
-    /** y[yAt + i] = exp(x[xAt + i] - shift) for i < n (y may be x); returns their sum, lanes in order, then the tail. */
+    /** y[yAt + i] = exp(x[xAt + i] - shift) for i < n (y may be x); returns their sum (each tail element
+     * added to the lane it would have had, then the lanes in order). */
     static float exp(float[] x, int xAt, float shift, float[] y, int yAt, int n) {
         int i = 0;
         FloatVector acc = FloatVector.zero(F);
@@ -65,12 +66,13 @@ public final class VectorMath {
         }
         float[] lanes = new float[L];
         acc.intoArray(lanes, 0);
-        float sum = sumInOrder(lanes);
-        for (; i < n; i++) {
+        // The tail goes into the lanes its elements would have had: a row padded with -inf to whole vectors (as the
+        // causal softmax pads when its buffer has room) then sums to the same bits as the row alone.
+        for (int lane = 0; i < n; i++, lane++) {
             y[yAt + i] = exp(x[xAt + i] - shift);
-            sum += y[yAt + i];
+            lanes[lane] += y[yAt + i];
         }
-        return sum;
+        return sumInOrder(lanes);
     }
 
     static float exp(float x) {

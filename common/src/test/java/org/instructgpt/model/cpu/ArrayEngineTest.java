@@ -1,5 +1,8 @@
 package org.instructgpt.model.cpu;
 
+import org.instructgpt.generate.GenerationResult;
+import org.instructgpt.generate.Generator;
+import org.instructgpt.generate.SamplingConfig;
 import org.instructgpt.model.EngineFixtures;
 import org.instructgpt.model.EngineKind;
 import org.instructgpt.model.ForwardMode;
@@ -7,9 +10,12 @@ import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.GptConfig;
 import org.instructgpt.model.LanguageModelLoss;
 import org.instructgpt.model.ModelInput;
+import org.instructgpt.model.PassRequest;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -36,6 +42,66 @@ class ArrayEngineTest {
             doubled[i] = once[i] + once[i];
         }
         assertArrayEquals(doubled, twice, "a second pass adds exactly the same gradient");
+    }
+
+    /**
+     * A prompt samples the same tokens with the same log-probabilities, bit for bit, alone or left-padded in a batch
+     * beside longer prompts: how prompts were batched or partitioned does not reach its answer.
+     */
+    @Test
+    void aPromptSamplesTheSameAloneAsInAnyBatch() {
+        GptConfig cfg = GptConfig.of(37, 48, 64, 2, 2);
+        // GPT-2's own initialisation: attention spread over many keys, so the order of a softmax's sum shows.
+        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, EngineKind.ARRAY);
+        model.initialize(3);
+        int[] prompt = {5, 6, 7};
+        int[] longer = new int[23];
+        for (int i = 0; i < longer.length; i++) {
+            longer[i] = (i * 7 + 1) % cfg.vocabSize;
+        }
+        SamplingConfig sampling = SamplingConfig.sample(20, 1.0);
+        GenerationResult alone = new Generator(model, -1, 0).generate(new int[][]{prompt}, new long[]{42}, sampling);
+        for (int[][] batch : List.of(new int[][]{longer, prompt, {9, 9}}, new int[][]{prompt, Arrays.copyOf(longer, 9)})) {
+            int at = batch[0] == prompt ? 0 : 1;
+            long[] seeds = new long[batch.length];
+            Arrays.fill(seeds, 7);
+            seeds[at] = 42;
+            GenerationResult mixed = new Generator(model, -1, 0).generate(batch, seeds, sampling);
+            assertArrayEquals(alone.responseIds()[0], mixed.responseIds()[at]);
+            assertArrayEquals(alone.logProbs()[0], mixed.logProbs()[at], "padding " + (batch[1 - at].length - 3));
+        }
+    }
+
+    /**
+     * A sequence's log-probabilities in a pass are the same bits alone as right-padded beside a longer sequence: the
+     * batch's length does not reach a row's sums (the causal softmax pads rows to whole vectors where there is room).
+     */
+    @Test
+    void aSequenceScoresTheSameAloneAsInAnyBatch() {
+        GptConfig cfg = GptConfig.of(37, 64, 48, 2, 3);
+        Gpt2Model model = EngineFixtures.referenceAnd(EngineFixtures.ARRAY_FLOAT, cfg, false)[1];
+        int n = 19;
+        int[][] ids = new int[2][50];
+        int[][] mask = new int[2][50];
+        for (int t = 0; t < 50; t++) {
+            ids[0][t] = t < n ? (t * 5 + 2) % cfg.vocabSize : 0;
+            mask[0][t] = t < n ? 1 : 0;
+            ids[1][t] = (t * 3 + 1) % cfg.vocabSize;
+            mask[1][t] = 1;
+        }
+        int[] aloneTargets = new int[n];
+        int[] batchTargets = new int[100];
+        Arrays.fill(batchTargets, -1);
+        for (int t = 0; t + 1 < n; t++) {
+            aloneTargets[t] = ids[0][t + 1];
+            batchTargets[t] = ids[0][t + 1];
+        }
+        aloneTargets[n - 1] = -1;
+        double[] alone = model.forward(ModelInput.of(new int[][]{Arrays.copyOf(ids[0], n)}),
+                PassRequest.logProbs(aloneTargets), ForwardMode.EVAL).logProbs();
+        double[] batched = model.forward(ModelInput.withMask(ids, mask), PassRequest.logProbs(batchTargets),
+                ForwardMode.EVAL).logProbs();
+        assertArrayEquals(Arrays.copyOf(alone, n - 1), Arrays.copyOf(batched, n - 1));
     }
 
     /**
