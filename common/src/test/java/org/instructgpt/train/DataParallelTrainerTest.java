@@ -118,7 +118,10 @@ class DataParallelTrainerTest {
         INDArray a = t.model().params().flat();
         INDArray b = ref.params().flat();
         double rel = a.sub(b).amaxNumber().doubleValue() / b.amaxNumber().doubleValue();
-        assertTrue(rel < 1e-6, "parameters differ by " + rel + " of the largest");
+        // The two sum, divide and clip in float in different orders. Where a gradient is near 0 (biases that start at
+        // 0), AdamW's step is about lr g / eps and magnifies those last bits: the largest differences, about 2e-6,
+        // are in parameters of size 1e-6. A wrong weight or a lost micro-batch moves every parameter by about lr.
+        assertTrue(rel < 1e-5, "parameters differ by " + rel + " of the largest");
     }
 
     /** Partitions and micro-batches compute the mean gradient of the whole batch (checked in double precision). */
