@@ -33,7 +33,8 @@ public final class ScalarHead {
 
     /** The score of every sequence, with dropout as {@code mode} says. */
     public static double[] scores(Gpt2Model model, ModelInput in, ForwardMode mode) {
-        return atLastTokens(model.forward(in, PassRequest.scalarHead(), mode).scalar(), lastTokenRows(in));
+        int[] rows = lastTokenRows(in);
+        return atLastTokens(model.forward(in, PassRequest.scalarAt(rows), mode).scalar(), rows);
     }
 
     /**
@@ -43,7 +44,7 @@ public final class ScalarHead {
     public static double[] forwardBackward(Gpt2Model model, ModelInput in, ForwardMode mode, Loss loss) {
         int[] rows = lastTokenRows(in);
         double[][] scores = new double[1][];
-        model.forwardBackward(in, PassRequest.scalarHead(), mode, out -> {
+        model.forwardBackward(in, PassRequest.scalarAt(rows), mode, out -> {
             scores[0] = atLastTokens(out.scalar(), rows);
             double[] dScores = loss.gradient(scores[0]);
             if (dScores.length != rows.length) {

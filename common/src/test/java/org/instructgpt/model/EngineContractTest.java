@@ -106,17 +106,25 @@ class EngineContractTest {
         assertGradientsMatch(m, tolerance(s));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("floatEngines")
-    void rewardScoresAndTheirBackwardAtTheLastRealToken(Setup s) {
-        GptConfig cfg = GptConfig.of(37, 24, 40, 2, 5);
+    /**
+     * The reward model's path: scores read at each sequence's last real token (where the array engine runs its top
+     * block's queries, projection and MLP at those rows only) and their backward, against the reference's full pass.
+     */
+    @ParameterizedTest(name = "{0} {2}x{3}")
+    @MethodSource("enginesAndShapes")
+    void rewardScoresAndTheirBackwardAtTheLastRealToken(Setup s, GptConfig cfg, int batch, int time) {
         Gpt2Model[] m = EngineFixtures.referenceAnd(s, cfg, true);
-        ModelInput in = EngineFixtures.paddedInput(cfg, 3, 19);
+        ModelInput in = EngineFixtures.paddedInput(cfg, batch, time);
+        double[] dScores = new SplittableRandom(6).doubles(batch, -1.5, 1.5).toArray();
         double[][] scores = new double[2][];
         for (int k = 0; k < 2; k++) {
-            scores[k] = ScalarHead.forwardBackward(m[k], in, ForwardMode.EVAL, s2 -> new double[]{0.7, -1.3, 0.4});
+            scores[k] = ScalarHead.forwardBackward(m[k], in, ForwardMode.EVAL, s2 -> dScores);
         }
         assertTrue(relativeError(scores[1], scores[0]) < 1e-5, "scores");
+        assertTrue(relativeError(ScalarHead.scores(m[1], in), scores[0]) < 1e-5, "scores without a backward");
+        int[] rows = ScalarHead.lastTokenRows(in);
+        double[] all = m[1].forward(in, PassRequest.scalarAt(rows), ForwardMode.EVAL).scalar();
+        assertTrue(Double.isNaN(all[rows[0] - 1]) && !Double.isNaN(all[rows[0]]), "only the wanted rows are scored");
         assertGradientsMatch(m, tolerance(s));
         // Only the score head and what feeds the last real tokens receive a gradient: wte rows of unused ids do not.
         assertTrue(m[1].grads().get(Gpt2Layout.SCORE).amaxNumber().doubleValue() > 0);

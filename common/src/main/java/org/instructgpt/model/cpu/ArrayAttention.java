@@ -82,6 +82,67 @@ final class ArrayAttention {
         }
     }
 
+    /**
+     * As {@link #forward} without dropout, for the queries at {@code rows} only (row = b * t + q, one output row each):
+     * att [rows.length, c], probabilities [rows.length, heads, t]. A reward model's top block needs no other query.
+     */
+    void forwardRows(float[] qkv, float[] mask, int t, int[] rows, float scale, float[] probs, float[] att) {
+        ensure(t);
+        int ld = 3 * c;
+        for (int i = 0; i < rows.length; i++) {
+            int bi = rows[i] / t;
+            int q = rows[i] % t;
+            int rowBase = bi * t * ld;
+            for (int k = 0; k <= q; k++) {
+                keyBias[k] = mask[bi * t + k] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+            }
+            for (int h = 0; h < heads; h++) {
+                int pAt = (i * heads + h) * t;
+                int qAt = rowBase + q * ld + h * d;
+                for (int k = 0; k <= q; k++) {
+                    probs[pAt + k] = ArrayKernels.dot(qkv, qAt, qkv, rowBase + k * ld + c + h * d, d);
+                }
+                ArrayKernels.maskedSoftmax(probs, pAt, q + 1, t, keyBias, 0, q, scale);
+                int out = i * c + h * d;
+                Arrays.fill(att, out, out + d, 0f);
+                for (int k = 0; k <= q; k++) {
+                    ArrayKernels.addScaled(att, out, qkv, rowBase + k * ld + 2 * c + h * d, d, probs[pAt + k]);
+                }
+            }
+        }
+    }
+
+    /**
+     * The backward of {@link #forwardRows}: from dAtt [rows.length, c] into dqkv [n, 3c], which the caller zeroed
+     * (queries' gradients at those rows, keys' and values' at every row they attended to).
+     */
+    void backwardRows(float[] qkv, float[] probs, int t, int[] rows, float scale, float[] dAtt, float[] dqkv) {
+        ensure(t);
+        int ld = 3 * c;
+        float[] dP = dProbs;
+        for (int i = 0; i < rows.length; i++) {
+            int bi = rows[i] / t;
+            int q = rows[i] % t;
+            int rowBase = bi * t * ld;
+            for (int h = 0; h < heads; h++) {
+                int pAt = (i * heads + h) * t;
+                int dy = i * c + h * d;
+                int qAt = rowBase + q * ld + h * d;
+                for (int k = 0; k <= q; k++) {
+                    int vAt = rowBase + k * ld + 2 * c + h * d;
+                    dP[k] = ArrayKernels.dot(dAtt, dy, qkv, vAt, d);
+                    ArrayKernels.addScaled(dqkv, vAt, dAtt, dy, d, probs[pAt + k]);
+                }
+                ArrayKernels.softmaxBackward(probs, pAt, dP, 0, q + 1, scale);
+                for (int k = 0; k <= q; k++) {
+                    int kAt = rowBase + k * ld + c + h * d;
+                    ArrayKernels.addScaled(dqkv, qAt, qkv, kAt, d, dP[k]);
+                    ArrayKernels.addScaled(dqkv, kAt, qkv, qAt, d, dP[k]);
+                }
+            }
+        }
+    }
+
     /** From dAtt [n, c] to dqkv [n, 3c], with the forward's qkv, probabilities and keep flags. */
     void backward(float[] qkv, float[] probs, float[] keep, int b, int t, float scale, float[] dAtt, float[] dqkv) {
         ensure(t);

@@ -55,6 +55,8 @@ public final class ArrayEngine implements GptEngine {
     private ModelInput input;
     private ArrayHeads.Softmax softmax;
     private boolean scalarDone;
+    // The rows the top block ran at (a scalar head wanted there alone), or null: it ran at every row.
+    private int[] topRows;
     private PackedModel packed;
     private KvCacheDecoder decoder;
 
@@ -110,6 +112,8 @@ public final class ArrayEngine implements GptEngine {
     /** A forward pass in {@code act}: this engine's own activations keep every layer's for a backward pass. */
     private PassOutput pass(ArrayActivations act, ModelInput in, PassRequest request, ForwardMode mode) {
         readParameters();
+        topRows = request.scalarRows() != null && !request.wantsLogProbs() && !dropoutOn(mode)
+                ? request.scalarRows() : null;
         transformer(act, in, mode);
         int n = in.batch() * in.time();
         softmax = null;
@@ -127,8 +131,16 @@ public final class ArrayEngine implements GptEngine {
         double[] scalar = null;
         if (request.scalar()) {
             scalar = new double[n];
-            for (int i = 0; i < n; i++) {
-                scalar[i] = ArrayKernels.dot(act.hF, i * c, p, at.score, c);
+            if (topRows == null) {
+                for (int i = 0; i < n; i++) {
+                    scalar[i] = ArrayKernels.dot(act.hF, i * c, p, at.score, c);
+                }
+                scalar = request.onlyScalarRows(scalar);
+            } else {
+                Arrays.fill(scalar, Double.NaN);
+                for (int i = 0; i < topRows.length; i++) {
+                    scalar[topRows[i]] = ArrayKernels.dot(act.hF, i * c, p, at.score, c);
+                }
             }
         }
         return new PassOutput(logProbs, entropy, scalar);
@@ -169,10 +181,16 @@ public final class ArrayEngine implements GptEngine {
             }
             for (int i = 0; i < n; i++) {
                 float ds = (float) dScalar[i];
-                if (ds != 0f) {
-                    ArrayKernels.addScaled(dhF, i * c, p, at.score, c, ds);
-                    ArrayKernels.addScaled(g, at.score, own.hF, i * c, c, ds);
+                if (ds == 0f) {
+                    continue;
                 }
+                // With the top block at rows, row i of hF is the i-th of them.
+                int hRow = topRows == null ? i : Arrays.binarySearch(topRows, i);
+                if (hRow < 0) {
+                    throw new IllegalStateException("a scalar gradient at row " + i + ", where the pass computed none");
+                }
+                ArrayKernels.addScaled(dhF, hRow * c, p, at.score, c, ds);
+                ArrayKernels.addScaled(g, at.score, own.hF, hRow * c, c, ds);
             }
         }
         transformerBackward(dhF);
@@ -231,28 +249,44 @@ public final class ArrayEngine implements GptEngine {
             }
         }
         act.embKeep = dropout(x, n * c, cfg.embdPdrop, mode, Gpt2Layout.embeddingDropout());
+        int r = n;
         for (int l = 0; l < at.blocks.length; l++) {
             ArrayLayout.Block w = at.blocks[l];
             ArrayActivations.Saved s = act.saved[keep ? l : 0];
             layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
             HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
                     p, w.attnB(), false);
-            s.attnKeep = scaledKeep(b * cfg.nHead * t * t, cfg.attnPdrop, mode, Gpt2Layout.attentionDropout(l));
-            attention.forward(s.qkv, in.mask(), b, t, w.scale(), s.attnKeep, s.probs, s.att);
-            HeapGemm.gemm(Operand.rows(s.att, 0, c), Operand.rows(p, w.projW(), c), act.rowsC, 0, c, n, c, c, p,
+            if (topRows != null && l == at.blocks.length - 1) {
+                // Every row's keys and values, then only the wanted rows on: the residual stream's rows gathered into
+                // its first rows (each wanted row is at or after its place, so none is overwritten before it is read).
+                attention.forwardRows(s.qkv, in.mask(), t, topRows, w.scale(), s.probs, s.att);
+                r = topRows.length;
+                for (int i = 0; i < r; i++) {
+                    System.arraycopy(x, topRows[i] * c, x, i * c, c);
+                }
+            } else {
+                s.attnKeep = scaledKeep(b * cfg.nHead * t * t, cfg.attnPdrop, mode, Gpt2Layout.attentionDropout(l));
+                attention.forward(s.qkv, in.mask(), b, t, w.scale(), s.attnKeep, s.probs, s.att);
+            }
+            HeapGemm.gemm(Operand.rows(s.att, 0, c), Operand.rows(p, w.projW(), c), act.rowsC, 0, c, r, c, c, p,
                     w.projB(), false);
-            s.residKeep1 = dropout(act.rowsC, n * c, cfg.residPdrop, mode, Gpt2Layout.attentionResidualDropout(l));
-            add(x, 0, act.rowsC, 0, n * c);
-            layerNorm(x, n, w.ln2g(), w.ln2b(), s.xhat2, s.rstd2, s.h2);
-            HeapGemm.gemm(Operand.rows(s.h2, 0, c), Operand.rows(p, w.fcW(), inner), s.u, 0, inner, n, inner, c, p,
+            s.residKeep1 = dropout(act.rowsC, r * c, cfg.residPdrop, mode, Gpt2Layout.attentionResidualDropout(l));
+            add(x, 0, act.rowsC, 0, r * c);
+            layerNorm(x, r, w.ln2g(), w.ln2b(), s.xhat2, s.rstd2, s.h2);
+            HeapGemm.gemm(Operand.rows(s.h2, 0, c), Operand.rows(p, w.fcW(), inner), s.u, 0, inner, r, inner, c, p,
                     w.fcB(), false);
-            gelu(s.u, s.tanh, s.act, n * inner);
-            HeapGemm.gemm(Operand.rows(s.act, 0, inner), Operand.rows(p, w.outW(), c), act.rowsC, 0, c, n, c, inner, p,
+            gelu(s.u, s.tanh, s.act, r * inner);
+            HeapGemm.gemm(Operand.rows(s.act, 0, inner), Operand.rows(p, w.outW(), c), act.rowsC, 0, c, r, c, inner, p,
                     w.outB(), false);
-            s.residKeep2 = dropout(act.rowsC, n * c, cfg.residPdrop, mode, Gpt2Layout.mlpResidualDropout(l));
-            add(x, 0, act.rowsC, 0, n * c);
+            s.residKeep2 = dropout(act.rowsC, r * c, cfg.residPdrop, mode, Gpt2Layout.mlpResidualDropout(l));
+            add(x, 0, act.rowsC, 0, r * c);
         }
-        layerNorm(x, n, at.lnfG, at.lnfB, act.xhatF, act.rstdF, act.hF);
+        layerNorm(x, r, at.lnfG, at.lnfB, act.xhatF, act.rstdF, act.hF);
+    }
+
+    /** Whether this pass draws dropout masks (the top block at a few rows is for passes without). */
+    private boolean dropoutOn(ForwardMode mode) {
+        return mode.training() && (cfg.embdPdrop > 0 || cfg.attnPdrop > 0 || cfg.residPdrop > 0);
     }
 
     /** In place: x *= keep / (1 - p); returns those scaled keep flags, or null when dropout is off. */
@@ -283,22 +317,35 @@ public final class ArrayEngine implements GptEngine {
         int n = b * t;
         float[] dx = own.rowsC2;
         Arrays.fill(dx, 0, n * c, 0f);
-        layerNormBackward(dhF, own.xhatF, own.rstdF, n, at.lnfG, at.lnfB, dx);
+        int r = topRows == null ? n : topRows.length;
+        layerNormBackward(dhF, own.xhatF, own.rstdF, r, at.lnfG, at.lnfB, dx);
         for (int l = at.blocks.length - 1; l >= 0; l--) {
             ArrayLayout.Block w = at.blocks[l];
             ArrayActivations.Saved s = own.saved[l];
             // x += drop(act outW + outB)
-            float[] dm = masked(dx, s.residKeep2, own.rowsC, n * c);
-            linearBackward(s.act, inner, dm, c, n, w.outW(), w.outB(), own.rowsInner);
-            geluBackward(s.u, s.tanh, own.rowsInner, n * inner);
+            float[] dm = masked(dx, s.residKeep2, own.rowsC, r * c);
+            linearBackward(s.act, inner, dm, c, r, w.outW(), w.outB(), own.rowsInner);
+            geluBackward(s.u, s.tanh, own.rowsInner, r * inner);
             // act = gelu(h2 fcW + fcB)
-            linearBackward(s.h2, c, own.rowsInner, inner, n, w.fcW(), w.fcB(), own.rowsC);
-            layerNormBackward(own.rowsC, s.xhat2, s.rstd2, n, w.ln2g(), w.ln2b(), dx);
+            linearBackward(s.h2, c, own.rowsInner, inner, r, w.fcW(), w.fcB(), own.rowsC);
+            layerNormBackward(own.rowsC, s.xhat2, s.rstd2, r, w.ln2g(), w.ln2b(), dx);
             // x += drop(att projW + projB)
-            float[] da = masked(dx, s.residKeep1, own.rowsC, n * c);
+            float[] da = masked(dx, s.residKeep1, own.rowsC, r * c);
             float[] dAtt = own.rowsInner;
-            linearBackward(s.att, c, da, c, n, w.projW(), w.projB(), dAtt);
-            attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, own.rows3C);
+            linearBackward(s.att, c, da, c, r, w.projW(), w.projB(), dAtt);
+            if (r < n) {
+                Arrays.fill(own.rows3C, 0, n * 3 * c, 0f);
+                attention.backwardRows(s.qkv, s.probs, t, topRows, w.scale(), dAtt, own.rows3C);
+                // The residual's gradient back to the wanted rows' places; the other rows' is 0 above this block.
+                float[] wanted = Arrays.copyOf(dx, r * c);
+                Arrays.fill(dx, 0, n * c, 0f);
+                for (int i = 0; i < r; i++) {
+                    System.arraycopy(wanted, i * c, dx, topRows[i] * c, c);
+                }
+                r = n;
+            } else {
+                attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, own.rows3C);
+            }
             linearBackward(s.h1, c, own.rows3C, 3 * c, n, w.attnW(), w.attnB(), own.rowsC);
             layerNormBackward(own.rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
         }

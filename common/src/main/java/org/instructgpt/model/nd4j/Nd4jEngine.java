@@ -91,7 +91,9 @@ public final class Nd4jEngine implements GptEngine {
             head = new LogSoftmaxAtTargets(request.targets(), request.temperature());
             head.forward(lmLogits(hidden), logProbs, entropy);
         }
-        double[] scalar = request.scalar() ? hidden.mmul(params.get(Gpt2Layout.SCORE).transpose()).reshape(n).toDoubleVector() : null;
+        double[] scalar = request.scalar()
+                ? request.onlyScalarRows(hidden.mmul(params.get(Gpt2Layout.SCORE).transpose()).reshape(n).toDoubleVector())
+                : null;
         return new PassOutput(logProbs, entropy, scalar);
     }
 
