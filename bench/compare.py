@@ -2,7 +2,8 @@
 """Ours against PyTorch on the same cores, side by side: each at every layout, alternating rounds, medians, the ratio
 of best to best, and the machine's sgemm peak as the fastest sgemm any of them measured.
 
-Layouts (DESIGN.md 4b). Ours: one model replica, and one replica per core (`instructgpt.bench.replicas`). PyTorch
+Layouts (DESIGN.md 4b). Ours: one model replica, one replica per core in one JVM (`instructgpt.bench.replicas`), and
+one JVM per core run concurrently, throughputs summed (as PyTorch's processes). PyTorch
 (Debian's python3-torch, its OpenBLAS at its best kernels: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for it alone,
 threadpoolctl shows the kernel architecture): one process on one core; one process with OpenBLAS threads = cores;
 one process with intra-op threads = cores; one process per core run concurrently, throughputs summed.
@@ -64,6 +65,26 @@ def ours(checkout, replicas, configs, extra):
     return r
 
 
+def ours_processes(checkout, n, configs, extra):
+    """n JVMs at once, one replica each, each on the whole benchmark; throughputs summed (PyTorch's best layout)."""
+    cmd = [os.path.join(checkout, "bin", "instructgpt"), "bench", "--set", "instructgpt.bench.replicas=1",
+           "--set", "instructgpt.bench.configs=[" + ",".join(configs) + "]"]
+    for kv in extra:
+        cmd += ["--set", kv]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    results = []
+    for p in procs:
+        out, err = p.communicate()
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{err}")
+        results.append(result_line(out, " ".join(cmd)))
+    summed = {}
+    for c in configs:
+        summed[c] = {k: sum(r[c][k] for r in results) for k in FIGURES if k in results[0][c]}
+        summed[c]["flops_per_token"] = results[0][c]["flops_per_token"]
+    return summed
+
+
 def torch_env(blas_threads):
     env = dict(os.environ)
     # The workplace pins OpenBLAS to its Haswell (AVX2) kernels for ND4J's older OpenBLAS; PyTorch's is current and
@@ -114,7 +135,8 @@ def main():
     a = ap.parse_args()
     n = a.cores
     runs = {"ours, 1 replica": lambda: ours(ROOT, 1, a.configs, a.extra),
-            f"ours, {n} replicas": lambda: ours(ROOT, n, a.configs, a.extra)}
+            f"ours, {n} replicas": lambda: ours(ROOT, n, a.configs, a.extra),
+            f"ours, {n} processes": lambda: ours_processes(ROOT, n, a.configs, a.extra)}
     if a.before:
         runs["before, 1 replica"] = lambda: ours(a.before, 1, a.configs, a.extra)
         runs[f"before, {n} replicas"] = lambda: ours(a.before, n, a.configs, a.extra)

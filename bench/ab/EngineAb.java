@@ -14,7 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * differences here. Run through bench/engine_ab.sh, which repeats it in several JVMs (the JIT compiles each JVM's
  * kernels a little differently) with the two builds' order swapped.
  *
- * <p>Arguments: classesA classesB S|M rounds reps. Prints each build's fastest and median pass and B's speed-up.
+ * <p>Arguments: classesA classesB S|M rounds reps; -Dpass=rm times a reward-model step's pass. Prints each build's fastest and median pass and B's speed-up.
  */
 public class EngineAb {
     /** Loads the engine's package from its build, everything else (ND4J, the model) from the shared class path. */
@@ -38,8 +38,11 @@ public class EngineAb {
         int rounds = Integer.parseInt(args[3]);
         int reps = Integer.parseInt(args.length > 4 ? args[4] : "5");
         GptConfig cfg = cfgName.equals("S") ? GptConfig.of(256, 128, 128, 4, 4) : GptConfig.of(256, 128, 256, 8, 8);
-        int batch = Integer.parseInt(System.getProperty("batch", "16"));
-        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, false, EngineKind.ARRAY);
+        // -Dpass=rm: a reward-model step's pass instead (8 prompts x K 4 responses, scores at the last tokens).
+        boolean rm = System.getProperty("pass", "lm").equals("rm");
+        int batch = Integer.parseInt(System.getProperty("batch", rm ? "32" : "16"));
+        if (rm) cfg = cfg.asScalarModel();
+        Gpt2Model model = Gpt2Model.create(cfg, DataType.FLOAT, rm, EngineKind.ARRAY);
         model.initialize(1);
         GptEngine[] e = new GptEngine[2];
         for (int i = 0; i < 2; i++) {
@@ -53,8 +56,11 @@ public class EngineAb {
         LanguageModelLoss.Targets t = LanguageModelLoss.shifted(in, null);
         double[] d = new double[t.weights().length];
         for (int i = 0; i < d.length; i++) d[i] = -t.weights()[i] / t.weightSum();
-        PassRequest req = PassRequest.logProbs(t.targets());
-        GptEngine.Loss loss = o -> new GptEngine.OutputGradient(d, null);
+        int[] last = ScalarHead.lastTokenRows(in);
+        double[] dScore = new double[batch * 128];
+        for (int b = 0; b < batch; b++) dScore[last[b]] = (b % 4 - 1.5) / batch;
+        PassRequest req = rm ? PassRequest.scalarAt(last) : PassRequest.logProbs(t.targets());
+        GptEngine.Loss loss = rm ? o -> new GptEngine.OutputGradient(null, dScore) : o -> new GptEngine.OutputGradient(d, null);
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         List<List<Double>> cpu = List.of(new ArrayList<>(), new ArrayList<>());
         double[] lossOut = new double[2];
@@ -66,7 +72,7 @@ public class EngineAb {
                     PassOutput out = e[i].forwardBackward(in, req, ForwardMode.train(s), loss);
                     long c1 = mx.getCurrentThreadCpuTime();
                     if (r >= rounds / 4) cpu.get(i).add((c1 - c0) / 1e6);
-                    lossOut[i] = out.logProbs()[5];
+                    lossOut[i] = rm ? out.scalar()[last[1]] : out.logProbs()[5];
                 }
             }
         }
