@@ -122,7 +122,8 @@ public final class ModelBenchmark {
             weightSum += targets[r].weightSum();
         }
         double normalizer = weightSum;
-        AdamW opt = new AdamW(main.params().flat(), 0.9, 0.95, 1e-8, 0.1, null);
+        // The replicas' threads are idle while it runs, as executors wait for the driver's update.
+        AdamW opt = new AdamW(main.params().flat(), 0.9, 0.95, 1e-8, 0.1, null).threads(replicas);
         double[] loss = new double[replicas];
         long[] step = new long[1];
         ExecutorService pool = Executors.newFixedThreadPool(replicas);

@@ -67,7 +67,7 @@ public final class RewardBenchmark {
             shares.add(share);
         }
         PairwiseRankingLoss loss = new PairwiseRankingLoss(0);
-        AdamW opt = new AdamW(rms[0].params().flat(), 0.9, 0.95, 1e-8, 0.1, null);
+        AdamW opt = new AdamW(rms[0].params().flat(), 0.9, 0.95, 1e-8, 0.1, null).threads(replicas);
         long[] step = new long[1];
         ExecutorService pool = Executors.newFixedThreadPool(replicas);
         try {

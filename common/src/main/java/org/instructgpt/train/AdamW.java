@@ -27,6 +27,8 @@ public final class AdamW {
     /** The gradient as an ND4J array, for the unfused step from a heap array; made on first need. */
     private INDArray gradScratch;
     private long step;
+    /** Threads of the fused update (0: the machine's cores); any number gives the same bits. */
+    private int threads = 1;
 
     /** @param decayMask 1 where weight decay applies, 0 elsewhere; null decays everything */
     public AdamW(INDArray params, double beta1, double beta2, double eps, double weightDecay, INDArray decayMask) {
@@ -38,6 +40,16 @@ public final class AdamW {
         this.m = params.ulike().assign(0);
         this.v = params.ulike().assign(0);
         this.scratch = params.ulike();
+    }
+
+    /**
+     * Runs the fused update on {@code threads} threads (0: the machine's cores) from now on: the driver's cores while
+     * the partitions wait for its parameters. Element-wise, so the same bits at every count.
+     */
+    public AdamW threads(int threads) {
+        RangePool.resolve(threads);
+        this.threads = threads;
+        return this;
     }
 
     /**
@@ -115,7 +127,6 @@ public final class AdamW {
      * {@code gb} or, if that is null, in {@code gHeap} (a scale of 1 multiplies exactly).
      */
     private void fusedStep(INDArray params, FloatBuffer gb, float[] gHeap, float scale, double lr) {
-        VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
         FloatBuffer pb = FloatBytes.floats(params);
         FloatBuffer mb = FloatBytes.floats(m);
         FloatBuffer vb = FloatBytes.floats(v);
@@ -126,14 +137,28 @@ public final class AdamW {
         float sqrtBc2 = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
         float e = (float) eps;
+        RangePool.run((int) params.length(), CHUNK, threads, (from, to) -> fusedRange(from, to, pb, gb, gHeap, mb, vb, db,
+                scale, b1, b2, decay, sqrtBc2, stepSize, e));
+    }
+
+    /** {@link #fusedStep} over elements [from, to), chunk by chunk. */
+    private static void fusedRange(int from, int to, FloatBuffer pb, FloatBuffer gb, float[] gHeap, FloatBuffer mb,
+                                   FloatBuffer vb, FloatBuffer db, float scale, float b1, float b2, float decay,
+                                   float sqrtBc2, float stepSize, float e) {
+        VectorSpecies<Float> f = FloatVector.SPECIES_PREFERRED;
+        // Duplicates: a buffer's absolute reads and writes leave it unchanged, but its contract is one thread.
+        pb = pb.duplicate();
+        mb = mb.duplicate();
+        vb = vb.duplicate();
+        gb = gb == null ? null : gb.duplicate();
+        db = db == null ? null : db.duplicate();
         float[] p = new float[CHUNK];
         float[] g = new float[CHUNK];
         float[] mm = new float[CHUNK];
         float[] vv = new float[CHUNK];
         float[] d = db == null ? null : new float[CHUNK];
-        int n = (int) params.length();
-        for (int at = 0; at < n; at += CHUNK) {
-            int len = Math.min(CHUNK, n - at);
+        for (int at = from; at < to; at += CHUNK) {
+            int len = Math.min(CHUNK, to - at);
             pb.get(at, p, 0, len);
             // A heap gradient is read where it is; an off-heap one is copied in by chunks like the rest.
             float[] gs = gHeap != null ? gHeap : g;

@@ -81,7 +81,8 @@ public final class DataParallelTrainer<E extends Serializable> {
         this.spec = ModelSpec.of(model);
         this.opt = opt;
         this.seed = seed;
-        this.adamW = new AdamW(model.params().flat(), opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay(), null);
+        this.adamW = new AdamW(model.params().flat(), opt.beta1(), opt.beta2(), opt.eps(), opt.weightDecay(), null)
+                .threads(exchange.driverThreads());
         this.schedule = opt.lrSchedule();
         this.grad = model.params().flat().ulike();
     }
@@ -102,6 +103,7 @@ public final class DataParallelTrainer<E extends Serializable> {
     /** How the partitions' gradients reach the driver from now on (the stage's {@code exchange} settings). */
     public DataParallelTrainer<E> exchange(ExchangeSettings settings) {
         this.exchange = settings;
+        adamW.threads(settings.driverThreads());
         this.socketStalled = false;
         return this;
     }
@@ -272,7 +274,7 @@ public final class DataParallelTrainer<E extends Serializable> {
         // On the driver's heap, the sum becomes the mean and the clipping a factor AdamW applies as it reads it: four
         // passes over the model's size fewer than as ND4J ops, on a core the tasks need (docs/benchmarks.md, session 15).
         float[] mean = sum.gradient();
-        double norm = MeanGradient.divideAndNorm(mean, sum.weight());
+        double norm = MeanGradient.divideAndNorm(mean, sum.weight(), exchange.driverThreads());
         float scale = opt.clipNorm() > 0 ? GradientClipping.scale(norm, opt.clipNorm()) : 1f;
         double lr = opt.learningRate() * schedule.factor(step);
         adamW.step(model.params().flat(), mean, scale, lr);

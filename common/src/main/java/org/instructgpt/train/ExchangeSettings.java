@@ -15,10 +15,13 @@ import java.time.Duration;
  * @param port     the driver's port for the exchange (0: any free one; set it where a firewall lets only known ports in)
  * @param inMemory tasks that run in the driver's JVM (local mode) trade through memory rather than the loopback socket
  *                 (the same messages, so the same bits; off only to test or measure the socket in local mode)
+ * @param driverThreads threads of the driver's update (the mean gradient, its norm, AdamW) while the partitions wait
+ *                 for it; 0: the driver's cores. Any number gives the same bits.
  */
-public record ExchangeSettings(Mode mode, int port, Duration timeout, boolean inMemory) implements Serializable {
+public record ExchangeSettings(Mode mode, int port, Duration timeout, boolean inMemory, int driverThreads)
+        implements Serializable {
     /** What the reference configuration holds. */
-    public static final ExchangeSettings DEFAULT = new ExchangeSettings(Mode.SOCKET, 0, Duration.ofSeconds(60), true);
+    public static final ExchangeSettings DEFAULT = new ExchangeSettings(Mode.SOCKET, 0, Duration.ofSeconds(60), true, 0);
 
     public enum Mode { SOCKET, JOB }
 
@@ -28,6 +31,10 @@ public record ExchangeSettings(Mode mode, int port, Duration timeout, boolean in
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("exchange.timeout must be positive, not " + timeout);
+        }
+        if (driverThreads < 0) {
+            throw new IllegalArgumentException("exchange.driver-threads must be 0 (the driver's cores) or more, not "
+                    + driverThreads);
         }
     }
 
@@ -43,18 +50,22 @@ public record ExchangeSettings(Mode mode, int port, Duration timeout, boolean in
             default -> throw new IllegalArgumentException("exchange.mode is \"" + mode + "\": use socket or job");
         };
         return new ExchangeSettings(m, c.getInt("exchange.port"), c.getDuration("exchange.timeout"),
-                c.getBoolean("exchange.in-memory"));
+                c.getBoolean("exchange.in-memory"), c.getInt("exchange.driver-threads"));
     }
 
     public ExchangeSettings withMode(Mode m) {
-        return new ExchangeSettings(m, port, timeout, inMemory);
+        return new ExchangeSettings(m, port, timeout, inMemory, driverThreads);
     }
 
     public ExchangeSettings withTimeout(Duration t) {
-        return new ExchangeSettings(mode, port, t, inMemory);
+        return new ExchangeSettings(mode, port, t, inMemory, driverThreads);
+    }
+
+    public ExchangeSettings withDriverThreads(int threads) {
+        return new ExchangeSettings(mode, port, timeout, inMemory, threads);
     }
 
     public ExchangeSettings withInMemory(boolean on) {
-        return new ExchangeSettings(mode, port, timeout, on);
+        return new ExchangeSettings(mode, port, timeout, on, driverThreads);
     }
 }

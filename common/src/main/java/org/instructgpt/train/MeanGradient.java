@@ -16,18 +16,34 @@ final class MeanGradient {
     private MeanGradient() {
     }
 
+    /** {@link #divideAndNorm(float[], double, int)} on the calling thread. */
+    static double divideAndNorm(float[] g, double weight) {
+        return divideAndNorm(g, weight, 1);
+    }
+
     /**
      * Divides every entry of {@code g} by {@code weight} (as a float division, as ND4J's {@code divi} does) and returns
-     * the L2 norm of the result. The same bits for the same input in every JVM with the same vector width: the lanes
-     * are added in a fixed order, never by {@code reduceLanes}, whose order is unspecified.
+     * the L2 norm of the result, on {@code threads} threads (0: the cores). The same bits for the same input in every
+     * JVM with the same vector width and at every thread count: each block's lanes are added in a fixed order (never by
+     * {@code reduceLanes}, whose order is unspecified), and the blocks' sums in block order.
      */
-    static double divideAndNorm(float[] g, double weight) {
+    static double divideAndNorm(float[] g, double weight, int threads) {
         float w = (float) weight;
+        double[] blockSums = new double[(g.length + BLOCK - 1) / BLOCK];
+        RangePool.run(g.length, BLOCK, threads, (from, to) -> divideBlocks(g, w, from, to, blockSums));
         double sumSq = 0;
+        for (double b : blockSums) {
+            sumSq += b;
+        }
+        return Math.sqrt(sumSq);
+    }
+
+    private static void divideBlocks(float[] g, float w, int rangeFrom, int rangeTo, double[] blockSums) {
         VectorSpecies<Float> s = VectorSupport.available() ? FloatVector.SPECIES_PREFERRED : null;
         float[] lanes = s == null ? null : new float[s.length()];
-        for (int from = 0; from < g.length; from += BLOCK) {
-            int to = Math.min(g.length, from + BLOCK);
+        for (int from = rangeFrom; from < rangeTo; from += BLOCK) {
+            int to = Math.min(rangeTo, from + BLOCK);
+            double sumSq = 0;
             int i = from;
             if (s != null) {
                 FloatVector acc = FloatVector.zero(s);
@@ -45,7 +61,7 @@ final class MeanGradient {
                 g[i] /= w;
                 sumSq += g[i] * g[i];
             }
+            blockSums[from / BLOCK] = sumSq;
         }
-        return Math.sqrt(sumSq);
     }
 }
