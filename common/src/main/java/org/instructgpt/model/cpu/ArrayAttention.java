@@ -24,6 +24,7 @@ final class ArrayAttention {
     private float[] square = new float[0];
     private float[] dProbs = new float[0];
     private float[] keyBias = new float[0];
+    private float[] rowScratch = new float[0];
 
     ArrayAttention(int c, int heads) {
         this.c = c;
@@ -36,6 +37,7 @@ final class ArrayAttention {
             square = new float[t * t];
             dProbs = new float[t * t];
             keyBias = new float[t];
+            rowScratch = new float[t];
         }
     }
 
@@ -61,11 +63,7 @@ final class ArrayAttention {
                             Operand.transposed(qkv, rowBase + c + h * d, ld), probs, pBase + r0 * t, t, r1 - r0, r1, d,
                             null, 0, false);
                 }
-                for (int q = 0; q < t; q++) {
-                    // Causal: keys after q get probability 0.
-                    ArrayKernels.maskedSoftmax(probs, pBase + q * t, q + 1, t, keyBias, 0, q, scale);
-                    Arrays.fill(probs, pBase + q * t + q + 1, pBase + (q + 1) * t, 0f);
-                }
+                ArrayKernels.causalSoftmax(probs, pBase, t, keyBias, scale, rowScratch);
                 float[] pd = probs;
                 int pdOff = pBase;
                 if (keep != null) {
@@ -174,10 +172,7 @@ final class ArrayAttention {
                             dqkv, rowBase + r0 * ld + 2 * c + h * d, ld, r1 - r0, d, t - r0, null, 0, false);
                 }
                 // softmax: dS = P (dP - sum(dP P)) scale, in place in dP.
-                for (int q = 0; q < t; q++) {
-                    ArrayKernels.softmaxBackward(probs, pBase + q * t, dP, q * t, q + 1, scale);
-                    Arrays.fill(dP, q * t + q + 1, (q + 1) * t, 0f);
-                }
+                ArrayKernels.causalSoftmaxBackward(probs, pBase, dP, 0, t, scale, rowScratch);
                 // s = q k^T: dq = dS k, dk = dS^T q.
                 for (int r0 = 0; r0 < t; r0 += BLOCK) {
                     int r1 = Math.min(t, r0 + BLOCK);

@@ -41,8 +41,42 @@ final class ArrayKernels {
         maskedSoftmax(s, at, padded, scale, keyBias, biasAt, self);
     }
 
+    /**
+     * The causal softmax of a head's t x t scores at {@code base} (row q: keys 0..q, keys past q set to 0), as
+     * {@link #maskedSoftmax(float[], int, int, int, float[], int, int, float)} row by row with room t, but pass by
+     * pass across the rows: a row's passes are a chain of dependent reductions (the max, the sum, its reciprocal), and
+     * neighbouring rows' chains overlap only when their passes are neighbours. The same operations on every row, so
+     * the same bits. {@code rowScratch} holds t floats.
+     */
+    static void causalSoftmax(float[] s, int base, int t, float[] keyBias, float scale, float[] rowScratch) {
+        for (int q = 0; q < t; q++) {
+            int at = base + q * t;
+            int padded = Math.min(t, (q + 1 + L - 1) / L * L);
+            for (int k = q + 1; k < padded; k++) {
+                s[at + k] = Float.NEGATIVE_INFINITY;
+            }
+            rowScratch[q] = scoreRow(s, at, padded, scale, keyBias, 0, q);
+        }
+        for (int q = 0; q < t; q++) {
+            int padded = Math.min(t, (q + 1 + L - 1) / L * L);
+            rowScratch[q] = 1f / expShifted(s, base + q * t, padded, rowScratch[q]);
+        }
+        for (int q = 0; q < t; q++) {
+            int at = base + q * t;
+            int padded = Math.min(t, (q + 1 + L - 1) / L * L);
+            scale(s, at, padded, rowScratch[q]);
+            java.util.Arrays.fill(s, at + q + 1, at + t, 0f);
+        }
+    }
+
     /** {@link #maskedSoftmax(float[], int, int, int, float[], int, int, float)} without room past the row. */
     static void maskedSoftmax(float[] s, int at, int len, float scale, float[] keyBias, int biasAt, int self) {
+        float max = scoreRow(s, at, len, scale, keyBias, biasAt, self);
+        scale(s, at, len, 1f / expShifted(s, at, len, max));
+    }
+
+    /** In place s = scale * s + keyBias with element {@code self} seen whatever its bias; returns the row's largest. */
+    private static float scoreRow(float[] s, int at, int len, float scale, float[] keyBias, int biasAt, int self) {
         float selfScore = s[at + self] * scale;
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int k = 0;
@@ -57,12 +91,31 @@ final class ArrayKernels {
             max = Math.max(max, s[at + k]);
         }
         s[at + self] = selfScore;
-        max = Math.max(max, selfScore);
-        scale(s, at, len, 1f / expShifted(s, at, len, max));
+        return Math.max(max, selfScore);
+    }
+
+    /**
+     * {@link #softmaxBackward} over the causal rows of a head (row q of t: its first q + 1 entries; the rest of dp's
+     * row set to 0), pass by pass across the rows as {@link #causalSoftmax}: the same bits as row by row.
+     */
+    static void causalSoftmaxBackward(float[] probs, int pBase, float[] dp, int dBase, int t, float scale,
+                                      float[] rowScratch) {
+        for (int q = 0; q < t; q++) {
+            rowScratch[q] = dotRow(probs, pBase + q * t, dp, dBase + q * t, q + 1);
+        }
+        for (int q = 0; q < t; q++) {
+            softmaxBackward(probs, pBase + q * t, dp, dBase + q * t, q + 1, scale, rowScratch[q]);
+            java.util.Arrays.fill(dp, dBase + q * t + q + 1, dBase + (q + 1) * t, 0f);
+        }
     }
 
     /** dp[at ..] = probs (dp - sum(dp probs)) scale over len elements: the softmax's backward, in place. */
     static void softmaxBackward(float[] probs, int pa, float[] dp, int at, int len, float scale) {
+        softmaxBackward(probs, pa, dp, at, len, scale, dotRow(probs, pa, dp, at, len));
+    }
+
+    /** sum(dp probs) over len elements, as the softmax's backward adds it. */
+    private static float dotRow(float[] probs, int pa, float[] dp, int at, int len) {
         float[] lanes = new float[L];
         int up = F.loopBound(len);
         FloatVector acc = FloatVector.zero(F);
@@ -75,7 +128,13 @@ final class ArrayKernels {
         for (; k < len; k++) {
             dot = Math.fma(dp[at + k], probs[pa + k], dot);
         }
-        for (k = 0; k < up; k += L) {
+        return dot;
+    }
+
+    private static void softmaxBackward(float[] probs, int pa, float[] dp, int at, int len, float scale, float dot) {
+        int up = F.loopBound(len);
+        int k = 0;
+        for (; k < up; k += L) {
             FloatVector.fromArray(F, dp, at + k).sub(dot).mul(FloatVector.fromArray(F, probs, pa + k)).mul(scale)
                     .intoArray(dp, at + k);
         }
