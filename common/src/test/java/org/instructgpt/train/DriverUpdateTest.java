@@ -20,9 +20,14 @@ class DriverUpdateTest {
     private static final int N = 3 * 8192 + 1037;
 
     private static float[] gaussian(long seed, float scale) {
+        return gaussian(seed, scale, N);
+    }
+
+    /** n normal floats times {@code scale}, from {@code seed}. */
+    static float[] gaussian(long seed, float scale, int n) {
         Random r = new Random(seed);
-        float[] v = new float[N];
-        for (int i = 0; i < N; i++) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
             v[i] = (float) r.nextGaussian() * scale;
         }
         return v;

@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -22,12 +21,7 @@ class ParallelDriverUpdateTest {
     private static final int N = 3 * RangePool.MIN_PARALLEL + 12_345;
 
     private static float[] gaussian(long seed, float scale) {
-        Random r = new Random(seed);
-        float[] v = new float[N];
-        for (int i = 0; i < N; i++) {
-            v[i] = (float) r.nextGaussian() * scale;
-        }
-        return v;
+        return DriverUpdateTest.gaussian(seed, scale, N);
     }
 
     @Test
