@@ -61,10 +61,6 @@ public record ExchangeSettings(Mode mode, int port, Duration timeout, boolean in
         return new ExchangeSettings(mode, port, t, inMemory, driverThreads);
     }
 
-    public ExchangeSettings withDriverThreads(int threads) {
-        return new ExchangeSettings(mode, port, timeout, inMemory, threads);
-    }
-
     public ExchangeSettings withInMemory(boolean on) {
         return new ExchangeSettings(mode, port, timeout, on, driverThreads);
     }

@@ -16,11 +16,6 @@ final class MeanGradient {
     private MeanGradient() {
     }
 
-    /** {@link #divideAndNorm(float[], double, int)} on the calling thread. */
-    static double divideAndNorm(float[] g, double weight) {
-        return divideAndNorm(g, weight, 1);
-    }
-
     /**
      * Divides every entry of {@code g} by {@code weight} (as a float division, as ND4J's {@code divi} does) and returns
      * the L2 norm of the result, on {@code threads} threads (0: the cores). The same bits for the same input in every

@@ -35,7 +35,7 @@ final class RangePool {
     /** Threads to use: {@code threads}, or the machine's cores for 0. */
     static int resolve(int threads) {
         if (threads < 0) {
-            throw new IllegalArgumentException("driver-threads must be 0 (the driver's cores) or more, not " + threads);
+            throw new IllegalArgumentException("threads must be 0 (the machine's cores) or more, not " + threads);
         }
         return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     }

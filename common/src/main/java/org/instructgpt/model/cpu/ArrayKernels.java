@@ -4,6 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * The row-wise and element-wise kernels of the array-based passes ({@link ArrayEngine}, {@link KvCacheDecoder}):
  * masked softmax, LayerNorm, {@code gelu_new}, their gradients, and the small vector operations around them, on Java
@@ -34,11 +36,20 @@ final class ArrayKernels {
      * vectors (exp was 6% of a PPO step at config S, most of it in tails).
      */
     static void maskedSoftmax(float[] s, int at, int len, int room, float[] keyBias, int biasAt, int self, float scale) {
-        int padded = Math.min(room, (len + L - 1) / L * L);
+        maskedSoftmax(s, at, padToVectors(s, at, len, room), scale, keyBias, biasAt, self);
+    }
+
+    /** A row of len elements made whole vectors within room by keys that may not be seen; returns its new length. */
+    private static int padToVectors(float[] s, int at, int len, int room) {
+        int padded = paddedLength(len, room);
         for (int k = len; k < padded; k++) {
             s[at + k] = Float.NEGATIVE_INFINITY;
         }
-        maskedSoftmax(s, at, padded, scale, keyBias, biasAt, self);
+        return padded;
+    }
+
+    private static int paddedLength(int len, int room) {
+        return Math.min(room, (len + L - 1) / L * L);
     }
 
     /**
@@ -51,21 +62,15 @@ final class ArrayKernels {
     static void causalSoftmax(float[] s, int base, int t, float[] keyBias, float scale, float[] rowScratch) {
         for (int q = 0; q < t; q++) {
             int at = base + q * t;
-            int padded = Math.min(t, (q + 1 + L - 1) / L * L);
-            for (int k = q + 1; k < padded; k++) {
-                s[at + k] = Float.NEGATIVE_INFINITY;
-            }
-            rowScratch[q] = scoreRow(s, at, padded, scale, keyBias, 0, q);
+            rowScratch[q] = scoreRow(s, at, padToVectors(s, at, q + 1, t), scale, keyBias, 0, q);
         }
         for (int q = 0; q < t; q++) {
-            int padded = Math.min(t, (q + 1 + L - 1) / L * L);
-            rowScratch[q] = 1f / expShifted(s, base + q * t, padded, rowScratch[q]);
+            rowScratch[q] = 1f / expShifted(s, base + q * t, paddedLength(q + 1, t), rowScratch[q]);
         }
         for (int q = 0; q < t; q++) {
             int at = base + q * t;
-            int padded = Math.min(t, (q + 1 + L - 1) / L * L);
-            scale(s, at, padded, rowScratch[q]);
-            java.util.Arrays.fill(s, at + q + 1, at + t, 0f);
+            scale(s, at, paddedLength(q + 1, t), rowScratch[q]);
+            Arrays.fill(s, at + q + 1, at + t, 0f);
         }
     }
 
@@ -105,7 +110,7 @@ final class ArrayKernels {
         }
         for (int q = 0; q < t; q++) {
             softmaxBackward(probs, pBase + q * t, dp, dBase + q * t, q + 1, scale, rowScratch[q]);
-            java.util.Arrays.fill(dp, dBase + q * t + q + 1, dBase + (q + 1) * t, 0f);
+            Arrays.fill(dp, dBase + q * t + q + 1, dBase + (q + 1) * t, 0f);
         }
     }
 
