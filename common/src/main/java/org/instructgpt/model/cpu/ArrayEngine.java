@@ -254,9 +254,14 @@ public final class ArrayEngine implements GptEngine {
             ArrayLayout.Block w = at.blocks[l];
             ArrayActivations.Saved s = act.saved[keep ? l : 0];
             layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
-            HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
-                    p, w.attnB(), false);
-            if (topRows != null && l == at.blocks.length - 1) {
+            boolean top = topRows != null && l == at.blocks.length - 1;
+            if (top && WantedRowsQkv.fits(topRows.length, n, c, inner)) {
+                WantedRowsQkv.forward(s.h1, n, p, w.attnW(), w.attnB(), c, topRows, s.qkv, act.rowsInner);
+            } else {
+                HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
+                        p, w.attnB(), false);
+            }
+            if (top) {
                 // Every row's keys and values, then only the wanted rows on: the residual stream's rows gathered into
                 // its first rows (each wanted row is at or after its place, so none is overwritten before it is read).
                 attention.forwardRows(s.qkv, in.mask(), t, topRows, w.scale(), s.probs, s.att);
@@ -342,11 +347,16 @@ public final class ArrayEngine implements GptEngine {
                 for (int i = 0; i < r; i++) {
                     System.arraycopy(wanted, i * c, dx, topRows[i] * c, c);
                 }
-                r = n;
             } else {
                 attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, own.rows3C);
             }
-            linearBackward(s.h1, c, own.rows3C, 3 * c, n, w.attnW(), w.attnB(), own.rowsC);
+            if (r < n && WantedRowsQkv.fits(r, n, c, inner)) {
+                WantedRowsQkv.backward(s.h1, own.rows3C, n, p, g, w.attnW(), w.attnB(), c, topRows, own.rowsC,
+                        own.rowsInner);
+            } else {
+                linearBackward(s.h1, c, own.rows3C, 3 * c, n, w.attnW(), w.attnB(), own.rowsC);
+            }
+            r = n;
             layerNormBackward(own.rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
         }
         if (own.embKeep != null) {
