@@ -255,7 +255,7 @@ public final class ArrayEngine implements GptEngine {
             ArrayActivations.Saved s = act.saved[keep ? l : 0];
             layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
             boolean top = topRows != null && l == at.blocks.length - 1;
-            if (top && WantedRowsQkv.fits(topRows.length, n, c, inner)) {
+            if (top && topRows.length < n && WantedRowsQkv.fits(topRows.length, n, c, inner)) {
                 WantedRowsQkv.forward(s.h1, n, p, w.attnW(), w.attnB(), c, topRows, s.qkv, act.rowsInner);
             } else {
                 HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
