@@ -255,7 +255,7 @@ public final class ArrayEngine implements GptEngine {
             ArrayActivations.Saved s = act.saved[keep ? l : 0];
             layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
             boolean top = topRows != null && l == at.blocks.length - 1;
-            if (top && topRows.length < n && WantedRowsQkv.fits(topRows.length, n, c, inner)) {
+            if (top && WantedRowsQkv.applies(topRows.length, n, c, inner)) {
                 WantedRowsQkv.forward(s.h1, n, p, w.attnW(), w.attnB(), c, topRows, s.qkv, act.rowsInner);
             } else {
                 HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
@@ -350,7 +350,7 @@ public final class ArrayEngine implements GptEngine {
             } else {
                 attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, own.rows3C);
             }
-            if (r < n && WantedRowsQkv.fits(r, n, c, inner)) {
+            if (WantedRowsQkv.applies(r, n, c, inner)) {
                 WantedRowsQkv.backward(s.h1, own.rows3C, n, p, g, w.attnW(), w.attnB(), c, topRows, own.rowsC,
                         own.rowsInner);
             } else {

@@ -12,9 +12,12 @@ final class WantedRowsQkv {
     private WantedRowsQkv() {
     }
 
-    /** Whether {@code scratch} of {@code n * inner} floats holds what both passes need for {@code rows} rows. */
-    static boolean fits(int rows, int n, int c, int inner) {
-        return 3L * rows * c <= (long) n * inner;
+    /**
+     * Whether the top block takes this path for {@code rows} wanted rows of n: some rows are not wanted, and a
+     * {@code scratch} of {@code n * inner} floats holds what both passes need.
+     */
+    static boolean applies(int rows, int n, int c, int inner) {
+        return rows < n && 3L * rows * c <= (long) n * inner;
     }
 
     /**
