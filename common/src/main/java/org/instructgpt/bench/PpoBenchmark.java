@@ -112,9 +112,7 @@ public final class PpoBenchmark {
         seconds.put("generation", median(timed, n -> n.get("time/generation").asDouble() / partitions));
         seconds.put("scoring", median(timed, n -> n.get("time/scoring").asDouble() / partitions));
         seconds.put("training", median(timed, n -> n.get("time/training").asDouble() - n.get("time/spark_overhead").asDouble()));
-        seconds.put("spark", median(timed, n -> n.get("time/iteration").asDouble() - (n.get("time/generation").asDouble()
-                + n.get("time/scoring").asDouble()) / partitions - n.get("time/training").asDouble()
-                + n.get("time/spark_overhead").asDouble()));
+        seconds.put("spark", median(timed, n -> n.get("time/spark").asDouble()));
         double tokens = median(timed, n -> n.get("response_length").asDouble())
                 * run.getInt("instructgpt.ppo.episodes-per-iteration");
         List<Map<String, Double>> memory = new java.util.ArrayList<>();

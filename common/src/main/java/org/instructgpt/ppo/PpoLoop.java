@@ -40,8 +40,21 @@ public final class PpoLoop {
                          GoldJudge judge) {
     }
 
-    /** The first and last iteration's mean score and KL. */
-    public record Summary(long iterations, double firstScore, double lastScore, double lastKl) {
+    /**
+     * The first and last iteration's mean score and KL, and the median share of an iteration that was Spark's (over
+     * the iterations this run took; NaN when it took none).
+     */
+    public record Summary(long iterations, double firstScore, double lastScore, double lastKl, double sparkShare) {
+    }
+
+    /**
+     * Seconds of an iteration that were Spark's rather than the tasks' computing: the whole iteration less the
+     * rollout tasks' generation and scoring (summed over tasks that run side by side, so divided by the partitions)
+     * and less the training steps' computing. The rest is scheduling, shipping and waiting.
+     */
+    static double sparkSeconds(double iteration, double generation, double scoring, int partitions, double training,
+                               double trainingOverhead) {
+        return Math.max(0, iteration - (generation + scoring) / partitions - (training - trainingOverhead));
     }
 
     public static Summary run(JavaSparkContext sc, PpoConfig cfg, PpoState s, EpisodeSchedule schedule, Frozen frozen,
@@ -61,12 +74,14 @@ public final class PpoLoop {
         double first = Double.NaN;
         double last = Double.NaN;
         double lastKl = Double.NaN;
+        List<Double> shares = new java.util.ArrayList<>();
         try (Progress progress = new Progress("ppo", s.iteration, cfg.iterations(), 1)) {
             while (s.iteration < cfg.iterations()) {
                 ObjectNode m = iteration(sc, cfg, s, schedule, frozen, metrics, samples);
                 last = m.get("objective/scores").asDouble();
                 lastKl = m.get("objective/kl").asDouble();
                 first = Double.isNaN(first) ? last : first;
+                shares.add(m.get("time/spark").asDouble() / m.get("time/iteration").asDouble());
                 progress.update(s.iteration, String.format("score %.3f kl %.3f beta %.4f%s %.1f s", last, lastKl,
                         s.kl.value(), m.has("objective/gold") ? String.format(" gold %.3f", m.get("objective/gold")
                                 .asDouble()) : "", m.get("time/iteration").asDouble()));
@@ -85,7 +100,7 @@ public final class PpoLoop {
                 new Path(cfg.output(), "kl.png"));
         LossCurves.write(r, "ppo", List.of("loss/policy", "loss/value", "loss/ptx"), "PPO losses", "loss",
                 new Path(cfg.output(), "loss.png"));
-        return new Summary(s.iteration, first, last, lastKl);
+        return new Summary(s.iteration, first, last, lastKl, median(shares));
     }
 
     private static ObjectNode iteration(JavaSparkContext sc, PpoConfig cfg, PpoState s, EpisodeSchedule schedule,
@@ -133,7 +148,7 @@ public final class PpoLoop {
                 samples.append(s.iteration, episodes.rdd().take(cfg.samples()));
             }
             return record(metrics.record("ppo", s.iteration), st, pm, vm, beta, firstRatio, rolloutSeconds, trainSeconds,
-                    overhead, (System.nanoTime() - start) / 1e9);
+                    overhead, (System.nanoTime() - start) / 1e9, cfg.partitions());
         } finally {
             if (rollouts != null) {
                 rollouts.unpersist(false);
@@ -161,7 +176,7 @@ public final class PpoLoop {
 
     private static ObjectNode record(ObjectNode m, RolloutStats st, MetricSums pm, MetricSums vm, double beta,
                                      double firstRatio, double rolloutSeconds, double trainSeconds, double overhead,
-                                     double total) {
+                                     double total, int partitions) {
         double n = st.episodes();
         m.put("objective/kl", st.kl() / n);
         m.put("objective/kl_coef", beta);
@@ -190,9 +205,19 @@ public final class PpoLoop {
         m.put("time/training", trainSeconds);
         m.put("time/spark_overhead", overhead);
         m.put("time/iteration", total);
+        m.put("time/spark", sparkSeconds(total, st.generationSeconds(), st.scoringSeconds(), partitions, trainSeconds,
+                overhead));
         // The driver's memory (all of it in local mode), to see that nothing grows from iteration to iteration.
         MemoryUse.now().megabytes().forEach((k, v) -> m.put("memory/" + k, v));
         return m;
+    }
+
+    private static double median(List<Double> xs) {
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
     /** The two signs of a broken setup the TRL docs warn about, said where a user sees them. */

@@ -118,6 +118,23 @@ class PpoStageTest {
     }
 
     @Test
+    void eachIterationRecordsSparksSecondsAndTheSummaryTheirMedianShare() throws Exception {
+        int partitions = Configs.load(null, settings("whole", 6)).getInt("instructgpt.train.partitions");
+        List<Double> shares = new ArrayList<>();
+        for (JsonNode n : records("whole")) {
+            double spark = n.get("time/spark").asDouble();
+            double iteration = n.get("time/iteration").asDouble();
+            assertTrue(spark > 0 && spark < iteration, "Spark's seconds inside the iteration's: " + n);
+            assertEquals(Math.max(0, iteration - (n.get("time/generation").asDouble() + n.get("time/scoring").asDouble())
+                    / partitions - n.get("time/training").asDouble() + n.get("time/spark_overhead").asDouble()), spark,
+                    1e-9, "the iteration less the tasks' computing: " + n);
+            shares.add(spark / iteration);
+        }
+        shares.sort(null);
+        assertEquals((shares.get(2) + shares.get(3)) / 2, whole.sparkShare(), 1e-12);
+    }
+
+    @Test
     void aRetriedAndResumedRunEndsAsAnUninterruptedOne() throws Exception {
         int failures = FlakyFileSystem.FAILURES.get();
         List<String> first = settings("parts", 3);

@@ -27,7 +27,8 @@ final class PpoCommand implements Callable<Integer> {
     }
 
     static void report(PpoLoop.Summary s, String output) {
-        System.err.printf("ppo: %d iterations; mean RM score %.4f -> %.4f, KL to the reference %.4f; %s/final (EMA)%n",
-                s.iterations(), s.firstScore(), s.lastScore(), s.lastKl(), output);
+        System.err.printf("ppo: %d iterations; mean RM score %.4f -> %.4f, KL to the reference %.4f; %s/final (EMA);"
+                        + " Spark overhead %.1f%% of an iteration%n",
+                s.iterations(), s.firstScore(), s.lastScore(), s.lastKl(), output, 100 * s.sparkShare());
     }
 }

@@ -18,9 +18,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * parameters and gradients cross process boundaries as on real machines (docs/scaling.md). A benchmark, not a test:
  * not named *IT, so {@code mvn verify} leaves it out. Run it with
  * {@code mvn -B verify -pl jobs -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StandaloneBench}.
- * System properties: {@code bench.args}, the arguments after {@code bench} separated by spaces (default
+ * System properties: {@code bench.command}, the subcommand ({@code bench}; {@code pipeline} runs the main job, every
+ * stage at its defaults, and prints each stage's share of Spark); {@code bench.args}, the arguments after it
+ * separated by spaces (default
  * {@code --sync} over {@code sync.parameters}, e.g. {@code "[1000000,16000000]"}, on the workers and twice as many
- * partitions); {@code bench.workers} (2); {@code bench.executor-memory} (3g). The output is printed and kept in
+ * partitions); {@code bench.workers} (2); {@code bench.minutes}, after which the run is stopped (30);
+ * {@code bench.executor-memory} (3g). The output is printed and kept in
  * {@code target/standalone-bench/bench.log}, followed by the peak resident memory of the driver's and of every
  * executor's JVM (VmHWM, sampled from /proc every half second while the bench runs).
  */
@@ -47,7 +50,7 @@ class StandaloneBench {
         org.apache.commons.io.FileUtils.deleteQuietly(dir.toFile());
         try (StandaloneCluster cluster = new StandaloneCluster(Files.createDirectories(dir.resolve("cluster")), workers,
                 executorMemory)) {
-            List<String> args = new ArrayList<>(List.of("bench"));
+            List<String> args = new ArrayList<>(List.of(System.getProperty("bench.command", "bench")));
             String given = System.getProperty("bench.args");
             if (given != null && !given.isBlank()) {
                 args.addAll(Arrays.asList(given.trim().split("\\s+")));
@@ -59,7 +62,7 @@ class StandaloneBench {
             Path log = dir.resolve("bench.log");
             Process p = cluster.submit(log, args, "8g", executorMemory);
             Map<String, Long> peaks = new TreeMap<>();
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(Integer.getInteger("bench.minutes", 30));
             while (!p.waitFor(500, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
                 peaks.merge("driver (pid " + p.pid() + ")", peakResidentKb(p.pid()), Math::max);
                 for (ProcessHandle e : cluster.executors()) {
