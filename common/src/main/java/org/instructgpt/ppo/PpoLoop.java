@@ -19,6 +19,7 @@ import org.instructgpt.world.GoldJudge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -74,7 +75,7 @@ public final class PpoLoop {
         double first = Double.NaN;
         double last = Double.NaN;
         double lastKl = Double.NaN;
-        List<Double> shares = new java.util.ArrayList<>();
+        List<Double> shares = new ArrayList<>();
         try (Progress progress = new Progress("ppo", s.iteration, cfg.iterations(), 1)) {
             while (s.iteration < cfg.iterations()) {
                 ObjectNode m = iteration(sc, cfg, s, schedule, frozen, metrics, samples);

@@ -27,8 +27,10 @@ final class PpoCommand implements Callable<Integer> {
     }
 
     static void report(PpoLoop.Summary s, String output) {
-        System.err.printf("ppo: %d iterations; mean RM score %.4f -> %.4f, KL to the reference %.4f; %s/final (EMA);"
-                        + " Spark overhead %.1f%% of an iteration%n",
-                s.iterations(), s.firstScore(), s.lastScore(), s.lastKl(), output, 100 * s.sparkShare());
+        // A resumed run with no iteration left to take has no share to tell.
+        String spark = Double.isNaN(s.sparkShare()) ? ""
+                : String.format("; Spark overhead %.1f%% of an iteration", 100 * s.sparkShare());
+        System.err.printf("ppo: %d iterations; mean RM score %.4f -> %.4f, KL to the reference %.4f; %s/final (EMA)%s%n",
+                s.iterations(), s.firstScore(), s.lastScore(), s.lastKl(), output, spark);
     }
 }
