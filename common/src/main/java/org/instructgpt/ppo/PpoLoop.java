@@ -107,8 +107,8 @@ public final class PpoLoop {
     private static ObjectNode iteration(JavaSparkContext sc, PpoConfig cfg, PpoState s, EpisodeSchedule schedule,
                                         Frozen frozen, MetricsLog metrics, SampleTable samples) {
         long start = System.nanoTime();
-        BroadcastModel pb = BroadcastModel.of(sc, s.policy.model());
-        BroadcastModel vb = BroadcastModel.of(sc, s.value.model());
+        BroadcastModel pb = BroadcastModel.of(sc, s.policy);
+        BroadcastModel vb = BroadcastModel.of(sc, s.value);
         double beta = s.kl.value();
         RolloutWorker worker = new RolloutWorker(pb, vb, frozen.reference(), frozen.rewardModel(),
                 frozen.tokenizerSpec(), cfg.sampling(), beta, cfg.noEosPenalty(), cfg.gamma(), cfg.lambda(), cfg.seed(),

@@ -41,6 +41,9 @@ public final class DataParallelTrainer<E extends Serializable> {
     private float[] lastMean;
     private float lastScale;
     private long step;
+    // Tells this trainer's parameters kept on the executors from any other's (ReplicaPool.keep); new whenever the
+    // parameters are set other than by a step.
+    private long key = new java.security.SecureRandom().nextLong();
     private ExchangeSettings exchange = ExchangeSettings.DEFAULT;
     private boolean socketStalled;
 
@@ -135,6 +138,16 @@ public final class DataParallelTrainer<E extends Serializable> {
     public void restore(INDArray firstMoment, INDArray secondMoment, long steps) {
         adamW.restore(firstMoment, secondMoment, steps);
         this.step = steps;
+        this.key = new java.security.SecureRandom().nextLong();
+    }
+
+    /** Which trainer's parameters a replica kept on an executor holds, with {@link #step()} as their version. */
+    long key() {
+        return key;
+    }
+
+    ModelSpec spec() {
+        return spec;
     }
 
     /** One synchronous step over the global batch, as a Spark job of its own. */
@@ -242,7 +255,7 @@ public final class DataParallelTrainer<E extends Serializable> {
 
     /** What a partition needs to compute this trainer's share of a step, besides the step and the parameters. */
     ExchangeTask.Shard<E> shardOf() {
-        return new ExchangeTask.Shard<>(spec, objective, seed, opt.batchSize() / data.partitions(), opt.microBatch());
+        return new ExchangeTask.Shard<>(spec, objective, seed, opt.batchSize() / data.partitions(), opt.microBatch(), key);
     }
 
     StepSum newSum() {

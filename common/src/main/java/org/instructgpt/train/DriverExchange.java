@@ -171,10 +171,11 @@ final class DriverExchange implements AutoCloseable {
     }
 
     /**
-     * Tells the tasks the steps are over and waits for the job to end. A task retried after its partition's last
-     * result (its executor lost at the very end) joins later and is told at once, so the job can end.
+     * Sends every task each trainer's final parameters ({@code finals}, at {@code versions}, to keep), tells them the
+     * steps are over and waits for the job to end. A task retried after its partition's last result (its executor lost
+     * at the very end) joins later and is told at once, so the job can end; it keeps nothing.
      */
-    void finish() {
+    void finish(byte[][] finals, long[] versions) {
         DriverLink[] now;
         synchronized (this) {
             finishing = true;
@@ -182,6 +183,9 @@ final class DriverExchange implements AutoCloseable {
         }
         for (DriverLink c : now) {
             if (c != null) {
+                for (int k = 0; k < trainers; k++) {
+                    c.send(trainers + k, versions[k], finals[k]);
+                }
                 // A task gone now has nothing left to do; the job's result says whether that was a failure.
                 c.sendDone();
             }

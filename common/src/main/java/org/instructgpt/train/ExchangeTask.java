@@ -2,6 +2,7 @@ package org.instructgpt.train;
 
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.VoidFunction;
+import org.instructgpt.model.Gpt2Model;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -17,7 +18,9 @@ import java.util.List;
  * JVM and allows it ({@link MemoryLink}), otherwise through a socket ({@link SocketTaskLink}).
  *
  * <p>Wire format, big-endian. Task to driver once: nonce (long), partition (int), attempt (int). Driver to task:
- * trainer (int; -1 ends), step (long), length (int), parameters (little-endian floats). Task to driver for each:
+ * trainer (int; -1 ends), step (long), length (int), parameters (little-endian floats); at the end, trainer n + k
+ * (n trainers) carries trainer k's final parameters with their step, which the task keeps in its executor's
+ * {@link ReplicaPool} for the next job (PPO's rollouts) instead of computing. Task to driver for each:
  * trainer (int), the Java-serialised {@link ShardResult} without its gradient (length, bytes), then the gradient
  * (length, -1 for none, and bytes).
  */
@@ -27,7 +30,7 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
     }
 
     /** What a partition needs to compute one trainer's share of a step, besides the step and parameters. */
-    record Shard<E>(ModelSpec spec, TrainingObjective<E> objective, long seed, int local, int micro)
+    record Shard<E>(ModelSpec spec, TrainingObjective<E> objective, long seed, int local, int micro, long key)
             implements Serializable {
     }
 
@@ -41,6 +44,10 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
             byte[][] gradients = new byte[trainers.size()][];
             for (TaskLink.Step s = link.next(); s != null; s = link.next()) {
                 int k = s.trainer();
+                if (k >= trainers.size()) {
+                    keep(trainers.get(k - trainers.size()), s);
+                    continue;
+                }
                 Shard<E> t = trainers.get(k);
                 ShardResult r = DataParallelTrainer.shard(partition, all, s.params(), t.spec(), t.objective(), t.seed(),
                         s.step(), t.local(), t.micro(), gradients[k]);
@@ -48,6 +55,13 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
                 link.reply(k, r);
             }
         }
+    }
+
+    /** A trainer's final parameters of the stretch, left in this executor's pool for the next job to borrow. */
+    private static void keep(Shard<?> t, TaskLink.Step s) {
+        Gpt2Model m = ReplicaPool.borrow(t.spec());
+        FloatBytes.assign(m.params().flat(), s.params());
+        ReplicaPool.keep(t.spec(), m, t.key(), s.step());
     }
 
     private TaskLink open(int partition, int attempt) throws IOException {

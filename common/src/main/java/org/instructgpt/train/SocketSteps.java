@@ -60,7 +60,14 @@ final class SocketSteps {
                     }
                     each.accept(sharingOverhead(results, start));
                 }
-                ex.finish();
+                // The final parameters travel to the tasks, which keep them on their executors for the next job.
+                long[] versions = new long[n];
+                for (k = 0; k < n; k++) {
+                    DataParallelTrainer<E> t = trainers.get(k);
+                    paramBytes[k] = FloatBytes.toBytes(t.model().params().flat(), paramBytes[k]);
+                    versions[k] = t.step();
+                }
+                ex.finish(paramBytes, versions);
             } catch (DriverExchange.Stalled e) {
                 stalled = e.getMessage();
             }

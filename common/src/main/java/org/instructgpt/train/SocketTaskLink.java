@@ -59,16 +59,18 @@ final class SocketTaskLink implements TaskLink {
         if (k < 0) {
             return null;
         }
-        if (k >= params.length) {
+        if (k >= 2 * params.length) {
             throw new IOException("the driver sent trainer " + k + "'s parameters to a task of " + params.length);
         }
+        // Trainer n + k: trainer k's final parameters, into its buffer (its steps are over).
+        int b = k % params.length;
         long step = in.readLong();
         int len = in.readInt();
-        if (params[k] == null || params[k].length != len) {
-            params[k] = new byte[len];
+        if (params[b] == null || params[b].length != len) {
+            params[b] = new byte[len];
         }
-        in.readFully(params[k]);
-        return new Step(k, step, params[k]);
+        in.readFully(params[b]);
+        return new Step(k, step, params[b]);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
+import org.instructgpt.train.BroadcastModel;
 import org.instructgpt.Fixtures;
 import org.instructgpt.SparkTestSession;
 import org.instructgpt.config.Configs;
@@ -37,6 +38,7 @@ class PpoStageTest {
     @TempDir
     static java.nio.file.Path tmp;
     static PpoLoop.Summary whole;
+    static int keptBorrows;
 
     static List<String> settings(String out, int iterations) {
         return new ArrayList<>(List.of(
@@ -83,7 +85,9 @@ class PpoStageTest {
         }
         DatasetIO.write(spark, prompts, DatasetKind.PROMPTS, tmp.resolve("prompts").toString());
         DatasetIO.write(spark, docs, DatasetKind.PRETRAIN, tmp.resolve("pretrain").toString());
+        int kept = BroadcastModel.keptBorrows();
         whole = PpoStage.run(spark, Configs.load(null, settings("whole", 6)));
+        keptBorrows = BroadcastModel.keptBorrows() - kept;
     }
 
     private static List<JsonNode> records(String out) throws Exception {
@@ -152,5 +156,11 @@ class PpoStageTest {
             assertArrayEquals(a.params().flat().toFloatVector(), b.params().flat().toFloatVector(), m);
         }
         assertEquals(records("whole").size(), records("parts").size());
+    }
+
+    @Test
+    void rolloutsAfterTheFirstBorrowThePoliciesAndValueModelsTheStepsLeftOnTheExecutors() {
+        // Iterations 2-6: two rollout tasks, each borrowing the policy and the value model the last stretch left.
+        assertEquals(5 * 2 * 2, keptBorrows);
     }
 }
