@@ -59,7 +59,7 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
 
     /** A trainer's final parameters of the stretch, left in this executor's pool for the next job to borrow. */
     private static void keep(Shard<?> t, TaskLink.Step s) {
-        Gpt2Model m = ReplicaPool.borrow(t.spec());
+        Gpt2Model m = ReplicaPool.forKeeping(t.spec(), t.key(), s.step());
         FloatBytes.assign(m.params().flat(), s.params());
         ReplicaPool.keep(t.spec(), m, t.key(), s.step());
     }

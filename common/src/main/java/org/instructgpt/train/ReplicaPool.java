@@ -35,17 +35,24 @@ public final class ReplicaPool {
     }
 
     /**
-     * Leaves {@code m}, holding trainer {@code key}'s parameters at {@code version}, for {@link #borrowKept}; the
-     * trainer's replicas kept at another version are stale and go back to the free ones.
+     * A replica to keep trainer {@code key}'s parameters at {@code version} in: the trainer's replicas kept at another
+     * version are stale and go back to the free ones first, and one of those is taken, or a new one, but never one
+     * kept at this version (every task of a stretch keeps its own, whether or not they shared a replica before).
      */
-    static void keep(ModelSpec spec, Gpt2Model m, long key, long version) {
+    static Gpt2Model forKeeping(ModelSpec spec, long key, long version) {
         Queue<Kept> q = KEPT.computeIfAbsent(spec, x -> new ConcurrentLinkedQueue<>());
         for (Kept k : q) {
             if (k.key() == key && k.version() != version && q.remove(k)) {
                 giveBack(spec, k.model());
             }
         }
-        q.add(new Kept(key, version, m));
+        Gpt2Model m = FREE.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>()).poll();
+        return m != null ? m : spec.build();
+    }
+
+    /** Leaves {@code m}, holding trainer {@code key}'s parameters at {@code version}, for {@link #borrowKept}. */
+    static void keep(ModelSpec spec, Gpt2Model m, long key, long version) {
+        KEPT.computeIfAbsent(spec, x -> new ConcurrentLinkedQueue<>()).add(new Kept(key, version, m));
     }
 
     /** A replica holding trainer {@code key}'s parameters at {@code version}, or null if this JVM kept none. */

@@ -88,13 +88,16 @@ class KeptReplicasTest {
     void theKeptReplicasAreTakenOverBeforeAnyIsBuiltAndAStaleVersionIsDropped() {
         // A config of its own, so that no other test's replicas are in its pool.
         ModelSpec spec = ModelSpec.of(Gpt2Model.create(GptConfig.of(259, 8, 8, 1, 1), DataType.FLOAT, true));
-        Gpt2Model m1 = spec.build();
-        Gpt2Model m2 = spec.build();
+        Gpt2Model m1 = ReplicaPool.forKeeping(spec, 7, 3);
         ReplicaPool.keep(spec, m1, 7, 3);
+        assertNotSame(m1, ReplicaPool.forKeeping(spec, 7, 3), "not one kept at the same version");
         assertNull(ReplicaPool.borrowKept(spec, 7, 4), "another version");
         assertNull(ReplicaPool.borrowKept(spec, 8, 3), "another trainer");
+        Gpt2Model m2 = spec.build();
+        assertSame(m1, ReplicaPool.forKeeping(spec, 7, 4), "the older version went back to the free replicas");
         ReplicaPool.keep(spec, m2, 7, 4);
-        assertNull(ReplicaPool.borrowKept(spec, 7, 3), "the older version went back to the free replicas");
+        assertNull(ReplicaPool.borrowKept(spec, 7, 3));
+        ReplicaPool.giveBack(spec, m1);
         assertSame(m1, ReplicaPool.borrow(spec), "a free replica first");
         assertSame(m2, ReplicaPool.borrow(spec), "then a kept one rather than a new one");
         assertNotSame(m2, ReplicaPool.borrow(spec));
