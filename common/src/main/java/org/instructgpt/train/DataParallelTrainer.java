@@ -43,7 +43,7 @@ public final class DataParallelTrainer<E extends Serializable> {
     private long step;
     // Tells this trainer's parameters kept on the executors from any other's (ReplicaPool.keep); new whenever the
     // parameters are set other than by a step.
-    private long key = new java.security.SecureRandom().nextLong();
+    private long key = newKey();
     private ExchangeSettings exchange = ExchangeSettings.DEFAULT;
     private boolean socketStalled;
 
@@ -138,7 +138,11 @@ public final class DataParallelTrainer<E extends Serializable> {
     public void restore(INDArray firstMoment, INDArray secondMoment, long steps) {
         adamW.restore(firstMoment, secondMoment, steps);
         this.step = steps;
-        this.key = new java.security.SecureRandom().nextLong();
+        this.key = newKey();
+    }
+
+    private static long newKey() {
+        return new java.security.SecureRandom().nextLong();
     }
 
     /** Which trainer's parameters a replica kept on an executor holds, with {@link #step()} as their version. */

@@ -25,10 +25,10 @@ public final class ReplicaPool {
     }
 
     static Gpt2Model borrow(ModelSpec spec) {
-        Gpt2Model m = FREE.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>()).poll();
+        Gpt2Model m = free(spec).poll();
         if (m == null) {
-            // A kept replica is taken over before a new one is built, so keeping never adds replicas.
-            Kept k = KEPT.computeIfAbsent(spec, x -> new ConcurrentLinkedQueue<>()).poll();
+            // A kept replica is taken over before a new one is built, so the pool does not grow from stretch to stretch.
+            Kept k = kept(spec).poll();
             m = k != null ? k.model() : null;
         }
         return m != null ? m : spec.build();
@@ -40,24 +40,24 @@ public final class ReplicaPool {
      * kept at this version (every task of a stretch keeps its own, whether or not they shared a replica before).
      */
     static Gpt2Model forKeeping(ModelSpec spec, long key, long version) {
-        Queue<Kept> q = KEPT.computeIfAbsent(spec, x -> new ConcurrentLinkedQueue<>());
+        Queue<Kept> q = kept(spec);
         for (Kept k : q) {
             if (k.key() == key && k.version() != version && q.remove(k)) {
                 giveBack(spec, k.model());
             }
         }
-        Gpt2Model m = FREE.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>()).poll();
+        Gpt2Model m = free(spec).poll();
         return m != null ? m : spec.build();
     }
 
     /** Leaves {@code m}, holding trainer {@code key}'s parameters at {@code version}, for {@link #borrowKept}. */
     static void keep(ModelSpec spec, Gpt2Model m, long key, long version) {
-        KEPT.computeIfAbsent(spec, x -> new ConcurrentLinkedQueue<>()).add(new Kept(key, version, m));
+        kept(spec).add(new Kept(key, version, m));
     }
 
     /** A replica holding trainer {@code key}'s parameters at {@code version}, or null if this JVM kept none. */
     static Gpt2Model borrowKept(ModelSpec spec, long key, long version) {
-        Queue<Kept> q = KEPT.computeIfAbsent(spec, x -> new ConcurrentLinkedQueue<>());
+        Queue<Kept> q = kept(spec);
         for (Kept k : q) {
             if (k.key() == key && k.version() == version && q.remove(k)) {
                 return k.model();
@@ -67,7 +67,15 @@ public final class ReplicaPool {
     }
 
     static void giveBack(ModelSpec spec, Gpt2Model m) {
-        FREE.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>()).add(m);
+        free(spec).add(m);
+    }
+
+    private static Queue<Gpt2Model> free(ModelSpec spec) {
+        return FREE.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>());
+    }
+
+    private static Queue<Kept> kept(ModelSpec spec) {
+        return KEPT.computeIfAbsent(spec, k -> new ConcurrentLinkedQueue<>());
     }
 
     /** Drops this JVM's idle replicas (their parameters and activation buffers), so a later stage has the memory. */
