@@ -12,6 +12,7 @@ import org.instructgpt.report.MetricsLog;
 import org.instructgpt.report.Progress;
 import org.instructgpt.tokenizer.Tokenizer;
 import org.instructgpt.train.BroadcastModel;
+import org.instructgpt.train.DataDependentObjectives;
 import org.instructgpt.train.DataParallelTrainer;
 import org.instructgpt.train.MetricSums;
 import org.instructgpt.train.ShardedData;
@@ -115,33 +116,33 @@ public final class PpoLoop {
                 s.iteration, cfg.rolloutBatch(), frozen.judge());
         JavaRDD<Rollout> rollouts = null;
         try {
-            rollouts = sc.parallelize(schedule.tasks(s.iteration), cfg.partitions()).mapPartitions(worker::run)
+            List<RolloutTask> tasks = schedule.tasks(s.iteration);
+            rollouts = sc.parallelize(tasks, cfg.partitions()).mapPartitions(worker::run)
                     .persist(StorageLevel.MEMORY_AND_DISK());
-            // One job computes the rollouts, caches them for the steps and sums their statistics (a count and then
-            // a reduce were two jobs an iteration).
-            RolloutStats st = RolloutStats.of(rollouts);
-            ShardedData<Rollout> episodes = ShardedData.ofCached(rollouts, st.episodes());
-            double rolloutSeconds = (System.nanoTime() - start) / 1e9;
-            if (!Double.isFinite(st.score()) || !Double.isFinite(st.adv())) {
-                throw new IllegalStateException("ppo iteration " + (s.iteration + 1) + ": non-finite rollouts (score "
-                        + st.score() + "); no step was taken");
-            }
-            s.policy.use(episodes, new PolicyLoss(frozen.padId(), cfg.sampling().temperature(), cfg.clip(),
-                    st.advantageMean(), cfg.whiten() ? st.advantageStd() : 0, cfg.ptxCoef()));
-            s.value.use(episodes, new ValueLoss(frozen.padId(), cfg.valueClip(), cfg.valueCoef()));
-            long trainStart = System.nanoTime();
+            ShardedData<Rollout> episodes = ShardedData.ofCached(rollouts, tasks.size());
             StepTotals totals = new StepTotals();
-            // The policy's and the value model's steps together, all of the iteration's in one Spark job with the
-            // socket exchange; the EMA follows the policy on the driver after every step.
-            DataParallelTrainer.runTogether(List.of(s.policy, s.value), cfg.stepsPerIteration(), both -> {
-                s.updateEma(cfg.emaDecay());
-                totals.add(both.get(0), both.get(1));
-            });
+            // The rollouts, their statistics (summed on the driver in partition order: they whiten the advantages of
+            // every minibatch) and the policy's and the value model's steps are one Spark job with the socket
+            // exchange, each task training on the episodes it rolled out; the EMA follows the policy on the driver
+            // after every step.
+            DataParallelTrainer.runTogether(List.of(s.policy, s.value), episodes,
+                    new DataDependentObjectives<Rollout, RolloutStats>(RolloutStats::ofRows, parts -> {
+                        totals.rolledOut(RolloutStats.sum(parts), (System.nanoTime() - start) / 1e9, s.iteration);
+                        RolloutStats st = totals.stats;
+                        return List.of(new PolicyLoss(frozen.padId(), cfg.sampling().temperature(), cfg.clip(),
+                                st.advantageMean(), cfg.whiten() ? st.advantageStd() : 0, cfg.ptxCoef()),
+                                new ValueLoss(frozen.padId(), cfg.valueClip(), cfg.valueCoef()));
+                    }), cfg.stepsPerIteration(), both -> {
+                        s.updateEma(cfg.emaDecay());
+                        totals.add(both.get(0), both.get(1));
+                    });
+            RolloutStats st = totals.stats;
+            double rolloutSeconds = totals.rolloutSeconds;
+            double trainSeconds = (System.nanoTime() - totals.trainStart) / 1e9;
             MetricSums pm = totals.policy;
             MetricSums vm = totals.value;
             double firstRatio = totals.firstRatio;
             double overhead = totals.overhead;
-            double trainSeconds = (System.nanoTime() - trainStart) / 1e9;
             s.kl.update(st.kl() / st.episodes(), st.episodes());
             s.iteration++;
             warn(s.iteration, st, firstRatio);
@@ -159,13 +160,27 @@ public final class PpoLoop {
         }
     }
 
-    /** What an iteration's steps add up to. */
+    /** What an iteration's rollouts and steps add up to. */
     private static final class StepTotals {
+        RolloutStats stats;
+        double rolloutSeconds;
+        long trainStart;
         MetricSums policy = MetricSums.NONE;
         MetricSums value = MetricSums.NONE;
         double firstRatio = Double.NaN;
         double overhead;
         int steps;
+
+        /** The rollouts' statistics, on the driver before the first step; non-finite ones stop the iteration. */
+        void rolledOut(RolloutStats st, double seconds, long iteration) {
+            if (!Double.isFinite(st.score()) || !Double.isFinite(st.adv())) {
+                throw new IllegalStateException("ppo iteration " + (iteration + 1) + ": non-finite rollouts (score "
+                        + st.score() + "); no step was taken");
+            }
+            stats = st;
+            rolloutSeconds = seconds;
+            trainStart = System.nanoTime();
+        }
 
         void add(DataParallelTrainer.StepResult rp, DataParallelTrainer.StepResult rv) {
             firstRatio = steps++ == 0 ? rp.metrics().mean("val/ratio") : firstRatio;

@@ -1,7 +1,5 @@
 package org.instructgpt.ppo;
 
-import org.apache.spark.api.java.JavaRDD;
-
 import java.io.Serializable;
 import java.util.List;
 
@@ -47,15 +45,17 @@ public record RolloutStats(long episodes, long tokens, double score, double rawS
                 scoringSeconds + o.scoringSeconds, gold + o.gold);
     }
 
-    /** The statistics of every episode of {@code rollouts}, summed over its partitions in partition order. */
-    public static RolloutStats of(JavaRDD<Rollout> rollouts) {
-        List<RolloutStats> parts = rollouts.mapPartitions(it -> {
-            RolloutStats s = ZERO;
-            while (it.hasNext()) {
-                s = s.plus(of(it.next()));
-            }
-            return List.of(s).iterator();
-        }).collect();
+    /** One partition's statistics: its episodes' summed in their order (on the executor). */
+    static RolloutStats ofRows(List<Rollout> rows) {
+        RolloutStats s = ZERO;
+        for (Rollout r : rows) {
+            s = s.plus(of(r));
+        }
+        return s;
+    }
+
+    /** The partitions' statistics summed in partition order (on the driver). */
+    static RolloutStats sum(List<RolloutStats> parts) {
         RolloutStats total = ZERO;
         for (RolloutStats p : parts) {
             total = total.plus(p);

@@ -175,17 +175,32 @@ public final class DataParallelTrainer<E extends Serializable> {
     public static <E extends Serializable> void runTogether(List<DataParallelTrainer<E>> trainers, int steps,
                                                             Consumer<List<StepResult>> each) {
         requireSharedData(trainers);
+        runTogether(trainers, trainers.get(0).data, null, steps, each);
+    }
+
+    /**
+     * {@link #runTogether(List, int, Consumer)} over {@code data} with objectives made from it: each partition's
+     * summary of its rows reaches the driver, which makes every trainer's objective of them before the first step
+     * ({@link DataDependentObjectives}). Over the socket the rows are made, summarised and trained on in one Spark
+     * job (PPO: an iteration's rollouts and steps); over jobs the summaries take a job of their own. The same bits.
+     */
+    public static <E extends Serializable, S extends Serializable> void runTogether(
+            List<DataParallelTrainer<E>> trainers, ShardedData<E> data, DataDependentObjectives<E, S> objectives,
+            int steps, Consumer<List<StepResult>> each) {
         DataParallelTrainer<E> first = trainers.get(0);
         int done = 0;
-        if (steps > 1 && first.exchange.mode() == ExchangeSettings.Mode.SOCKET && !first.socketStalled) {
-            SocketSteps.Outcome o = SocketSteps.run(trainers, steps, each);
+        if ((steps > 1 || objectives != null && steps > 0) && first.exchange.mode() == ExchangeSettings.Mode.SOCKET
+                && !first.socketStalled) {
+            SocketSteps.Outcome o = SocketSteps.run(trainers, data, objectives, steps, each);
             done = o.done();
             if (o.stalled() != null) {
                 trainers.forEach(t -> t.socketStalled = true);
                 LOG.warn("{}; the remaining steps run as a Spark job each (slower, same result). Fewer task slots than"
-                        + " the {} partitions, or an executor lost and not replaced?", o.stalled(),
-                        first.data.partitions());
+                        + " the {} partitions, or an executor lost and not replaced?", o.stalled(), data.partitions());
             }
+        }
+        if (objectives != null) {
+            objectives.applyByJob(trainers, data);
         }
         for (int k = done; k < steps; k++) {
             each.accept(runTogether(trainers));

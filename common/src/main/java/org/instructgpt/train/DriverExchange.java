@@ -13,6 +13,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,14 +55,19 @@ final class DriverExchange implements AutoCloseable {
     private boolean finishing;
     private JavaFutureAction<Void> job;
     private final int trainers;
+    /** Whether the tasks send a summary of their rows before the steps ({@link DataDependentObjectives}). */
+    private final boolean summarised;
+    /** The trainers' shards, Java-serialised, sent to every task before its first parameters; null without summaries. */
+    private byte[] plan;
     private long[] steps;
     private byte[][] latestParams;
     private boolean[] outstanding;
     private byte[][] gradients;
 
-    DriverExchange(JavaSparkContext sc, ExchangeSettings settings, int partitions, int trainers) {
+    DriverExchange(JavaSparkContext sc, ExchangeSettings settings, int partitions, int trainers, boolean summarised) {
         this.sc = sc;
         this.trainers = trainers;
+        this.summarised = summarised;
         this.settings = settings;
         this.latest = new DriverLink[partitions];
         this.host = sc.getConf().get("spark.driver.host", "127.0.0.1");
@@ -133,6 +140,32 @@ final class DriverExchange implements AutoCloseable {
     }
 
     /**
+     * Every partition's summary of its rows, in partition order. A task that fails before it sent its summary is
+     * waited for again (its retry sends the same).
+     */
+    List<byte[]> summaries() throws Stalled {
+        List<byte[]> out = new ArrayList<>(latest.length);
+        for (int p = 0; p < latest.length; p++) {
+            byte[] summary = null;
+            while (summary == null) {
+                DriverLink c = await(p);
+                try {
+                    summary = c.receiveSummary();
+                } catch (IOException e) {
+                    c.close();
+                }
+            }
+            out.add(summary);
+        }
+        return out;
+    }
+
+    /** The plan every task reads after its summary and before its first parameters: the trainers' shards. */
+    void plan(byte[] shards) {
+        this.plan = shards;
+    }
+
+    /**
      * Every partition's result for trainer {@code k}, added to {@code sum} in partition order. A task that joined
      * since (its partition's first task, or one retried) is first sent what it has not computed yet, starting with
      * trainer {@code k}'s parameters.
@@ -156,9 +189,15 @@ final class DriverExchange implements AutoCloseable {
         outstanding[k] = false;
     }
 
-    /** Sends a new connection the outstanding parameters, trainer {@code k}'s first, then in the tasks' order. */
+    /**
+     * Sends a new connection the plan, if any, and the outstanding parameters, trainer {@code k}'s first, then in the
+     * tasks' order.
+     */
     private DriverLink prime(DriverLink c, int k) {
         if (!c.primed()) {
+            if (plan != null) {
+                c.send(TaskLink.PLAN, 0, plan);
+            }
             for (int i = 0; i < trainers; i++) {
                 int j = (k + i) % trainers;
                 if (outstanding[j]) {
@@ -265,6 +304,9 @@ final class DriverExchange implements AutoCloseable {
             // Joined after close() took its snapshot of the links: nothing will be sent, so end the task now.
             c.close();
             return;
+        }
+        if (summarised) {
+            c.expectSummary();
         }
         DriverLink old = latest[c.partition()];
         latest[c.partition()] = c;

@@ -11,6 +11,7 @@ abstract class DriverLink {
     private final int partition;
     private final int attempt;
     private boolean primed;
+    private boolean summaryDue;
     /** Set by {@link #close}, from any thread. */
     protected volatile boolean closed;
 
@@ -36,12 +37,36 @@ abstract class DriverLink {
         primed = true;
     }
 
+    /** Its task sends a summary of its rows before any result (set when it joins, before the driver reads it). */
+    final void expectSummary() {
+        summaryDue = true;
+    }
+
+    /** The task's summary of its rows. */
+    final byte[] receiveSummary() throws IOException {
+        byte[] summary = readSummary();
+        summaryDue = false;
+        return summary;
+    }
+
+    /**
+     * The task's result for trainer {@code k}; its gradient is valid until the next receive of that trainer (it may
+     * be read into {@code gradients[k]}, reallocated if the size differs). A task that joined after the driver had
+     * every summary (a retried one) sends its own first, which is skipped: it is the same, its rows being the same.
+     */
+    final ShardResult receive(byte[][] gradients, int k) throws IOException {
+        if (summaryDue) {
+            receiveSummary();
+        }
+        return readResult(gradients, k);
+    }
+
     final boolean isClosed() {
         return closed;
     }
 
     /**
-     * Queues one trainer's parameters for its step; never waits. The driver fills {@code params} again only after
+     * Queues one trainer's parameters for its step, or the plan ({@link TaskLink#PLAN}); never waits. The driver fills {@code params} again only after
      * every task has returned its result for this step, so after the task has read them.
      */
     abstract void send(int trainer, long step, byte[] params);
@@ -49,11 +74,10 @@ abstract class DriverLink {
     /** Queues the end of the steps. */
     abstract void sendDone();
 
-    /**
-     * The task's result for trainer {@code k}; its gradient is valid until the next receive of that trainer (it may
-     * be read into {@code gradients[k]}, reallocated if the size differs).
-     */
-    abstract ShardResult receive(byte[][] gradients, int k) throws IOException;
+    abstract byte[] readSummary() throws IOException;
+
+    /** {@link #receive} once the summary, if any, is read. */
+    abstract ShardResult readResult(byte[][] gradients, int k) throws IOException;
 
     /** Marks it closed and wakes whatever waits on it. */
     abstract void close();

@@ -2,11 +2,9 @@ package org.instructgpt.train;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.ObjectInputStream;
 import java.net.Socket;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,7 +24,7 @@ final class ExchangeConnection extends DriverLink {
     private final BlockingQueue<Message> outbox = new LinkedBlockingQueue<>();
     private final Thread writer;
 
-    /** One trainer's parameters to send, or the end (trainer -1). */
+    /** One trainer's parameters to send, the plan ({@link TaskLink#PLAN}), or the end (trainer -1). */
     private record Message(int trainer, long step, byte[] params) {
     }
 
@@ -49,7 +47,7 @@ final class ExchangeConnection extends DriverLink {
             while (!closed) {
                 Message m = outbox.take();
                 out.writeInt(m.trainer());
-                if (m.trainer() >= 0) {
+                if (m.trainer() != -1) {
                     out.writeLong(m.step());
                     out.writeInt(m.params().length);
                     out.write(m.params());
@@ -90,18 +88,25 @@ final class ExchangeConnection extends DriverLink {
         outbox.add(new Message(-1, 0, null));
     }
 
+    @Override
+    byte[] readSummary() throws IOException {
+        int code = in.readInt();
+        if (code != TaskLink.PLAN) {
+            throw new IOException("partition " + partition() + "'s task sent trainer " + code + "'s result where its"
+                    + " summary was due");
+        }
+        byte[] summary = new byte[in.readInt()];
+        in.readFully(summary);
+        return summary;
+    }
+
     /** The gradient is read into {@code gradients[k]}, which the result then holds. */
     @Override
-    ShardResult receive(byte[][] gradients, int k) throws IOException {
+    ShardResult readResult(byte[][] gradients, int k) throws IOException {
         int trainer = in.readInt();
         byte[] header = new byte[in.readInt()];
         in.readFully(header);
-        ShardResult r;
-        try (ObjectInputStream o = new ObjectInputStream(new ByteArrayInputStream(header))) {
-            r = (ShardResult) o.readObject();
-        } catch (ClassNotFoundException e) {
-            throw new IOException("a task sent a result of an unknown class", e);
-        }
+        ShardResult r = (ShardResult) JavaBytes.read(header);
         if (trainer != k || r.partition() != partition()) {
             throw new IOException("partition " + partition() + "'s task sent trainer " + trainer + "'s result of partition "
                     + r.partition() + " where trainer " + k + "'s was due");

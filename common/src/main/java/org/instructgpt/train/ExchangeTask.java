@@ -17,14 +17,31 @@ import java.util.List;
  * failed one computes exactly what the failed one would have. It joins through memory when the exchange is in its own
  * JVM and allows it ({@link MemoryLink}), otherwise through a socket ({@link SocketTaskLink}).
  *
- * <p>Wire format, big-endian. Task to driver once: nonce (long), partition (int), attempt (int). Driver to task:
+ * <p>Where the objectives depend on the data ({@link DataDependentObjectives}), the task first sends a summary of its
+ * rows and then reads the trainers' shards from the driver, so that making the rows (PPO's rollouts), summing their
+ * statistics and the steps are one Spark job.
+ *
+ * <p>Wire format, big-endian. Task to driver once: nonce (long), partition (int), attempt (int); then, with summaries,
+ * -2, length (int) and the Java-serialised summary. Driver to task, with summaries first: -2, 0 (long), length and the
+ * Java-serialised list of shards. Then driver to task:
  * trainer (int; -1 ends), step (long), length (int), parameters (little-endian floats); at the end, trainer n + k
  * (n trainers) carries trainer k's final parameters with their step, which the task keeps in its executor's
  * {@link ReplicaPool} for the next job (PPO's rollouts) instead of computing. Task to driver for each:
  * trainer (int), the Java-serialised {@link ShardResult} without its gradient (length, bytes), then the gradient
  * (length, -1 for none, and bytes).
  */
-record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements VoidFunction<Iterator<E>> {
+record ExchangeTask<E>(Address address, int count, List<Shard<E>> trainers, RowSummary<E, ?> summary)
+        implements VoidFunction<Iterator<E>> {
+    /** The task of a stretch whose trainers' shards are known when it starts. */
+    ExchangeTask(Address address, List<Shard<E>> trainers) {
+        this(address, trainers.size(), trainers, null);
+    }
+
+    /** The task of a stretch whose shards the driver sends once it has every partition's summary of its rows. */
+    static <E> ExchangeTask<E> summarising(Address address, int count, RowSummary<E, ?> summary) {
+        return new ExchangeTask<>(address, count, null, summary);
+    }
+
     /** Where the driver listens, and the number that tells its tasks from strangers. */
     record Address(String host, int port, long nonce) implements Serializable {
     }
@@ -41,20 +58,41 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
         try (TaskLink link = open(partition, ctx.attemptNumber())) {
             List<E> all = new ArrayList<>();
             rows.forEachRemaining(all::add);
-            byte[][] gradients = new byte[trainers.size()][];
+            List<Shard<E>> shards = summary == null ? trainers : plan(link, all);
+            if (shards == null) {
+                return;
+            }
+            byte[][] gradients = new byte[shards.size()][];
             for (TaskLink.Step s = link.next(); s != null; s = link.next()) {
                 int k = s.trainer();
-                if (k >= trainers.size()) {
-                    keep(trainers.get(k - trainers.size()), s);
+                if (k >= shards.size()) {
+                    keep(shards.get(k - shards.size()), s);
                     continue;
                 }
-                Shard<E> t = trainers.get(k);
+                Shard<E> t = shards.get(k);
                 ShardResult r = DataParallelTrainer.shard(partition, all, s.params(), t.spec(), t.objective(), t.seed(),
                         s.step(), t.local(), t.micro(), gradients[k]);
                 gradients[k] = r.gradient() != null ? r.gradient() : gradients[k];
                 link.reply(k, r);
             }
         }
+    }
+
+    /**
+     * Sends the driver the summary of this partition's rows and reads its plan, the trainers' shards; null if the
+     * driver says the steps are over first (an attempt retried after its partition's last result).
+     */
+    @SuppressWarnings("unchecked")
+    private List<Shard<E>> plan(TaskLink link, List<E> all) throws IOException, InterruptedException {
+        link.summary(JavaBytes.of(summary.of(all)));
+        TaskLink.Step plan = link.next();
+        if (plan == null) {
+            return null;
+        }
+        if (plan.trainer() != TaskLink.PLAN) {
+            throw new IOException("the driver sent trainer " + plan.trainer() + "'s parameters before its plan");
+        }
+        return (List<Shard<E>>) JavaBytes.read(plan.params());
     }
 
     /** A trainer's final parameters of the stretch, left in this executor's pool for the next job to borrow. */
@@ -66,6 +104,6 @@ record ExchangeTask<E>(Address address, List<Shard<E>> trainers) implements Void
 
     private TaskLink open(int partition, int attempt) throws IOException {
         TaskLink inMemory = DriverExchange.joinInThisJvm(address.nonce(), partition, attempt);
-        return inMemory != null ? inMemory : new SocketTaskLink(address, partition, attempt, trainers.size());
+        return inMemory != null ? inMemory : new SocketTaskLink(address, partition, attempt, count);
     }
 }

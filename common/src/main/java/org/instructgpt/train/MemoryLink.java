@@ -20,6 +20,9 @@ final class MemoryLink extends DriverLink {
     private record Reply(int trainer, ShardResult result) {
     }
 
+    private record Summary(byte[] bytes) {
+    }
+
     MemoryLink(int partition, int attempt) {
         super(partition, attempt);
     }
@@ -35,7 +38,26 @@ final class MemoryLink extends DriverLink {
     }
 
     @Override
-    ShardResult receive(byte[][] gradients, int k) throws IOException {
+    byte[] readSummary() throws IOException {
+        if (!(take() instanceof Summary s)) {
+            throw new IOException("partition " + partition() + "'s task sent a result where its summary was due");
+        }
+        return s.bytes();
+    }
+
+    @Override
+    ShardResult readResult(byte[][] gradients, int k) throws IOException {
+        if (!(take() instanceof Reply r)) {
+            throw new IOException("partition " + partition() + "'s task sent its summary where a result was due");
+        }
+        if (r.trainer() != k) {
+            throw new IOException("partition " + partition() + "'s task sent trainer " + r.trainer() + "'s result where"
+                    + " trainer " + k + "'s was due");
+        }
+        return r.result();
+    }
+
+    private Object take() throws IOException {
         Object o;
         try {
             o = toDriver.take();
@@ -47,12 +69,7 @@ final class MemoryLink extends DriverLink {
             toDriver.add(CLOSED);
             throw new IOException("partition " + partition() + "'s task attempt " + attempt() + " is gone");
         }
-        Reply r = (Reply) o;
-        if (r.trainer() != k) {
-            throw new IOException("partition " + partition() + "'s task sent trainer " + r.trainer() + "'s result where"
-                    + " trainer " + k + "'s was due");
-        }
-        return r.result();
+        return o;
     }
 
     @Override
@@ -80,6 +97,11 @@ final class MemoryLink extends DriverLink {
                             + " driver stopped the steps, or a later attempt replaced this one)");
                 }
                 return (Step) o;
+            }
+
+            @Override
+            public void summary(byte[] summary) {
+                toDriver.add(new Summary(summary));
             }
 
             @Override

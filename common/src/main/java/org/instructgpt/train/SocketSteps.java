@@ -22,11 +22,14 @@ final class SocketSteps {
     }
 
     /**
-     * Runs {@code steps} steps. If the exchange stalls in the middle of a step, the trainers not yet stepped take
+     * Runs {@code steps} steps over {@code data}. With {@code objectives}, the tasks first summarise their rows, and
+     * the driver makes the trainers' objectives of the summaries before the first step (if the exchange stalls before
+     * that, they are not made). If the exchange stalls in the middle of a step, the trainers not yet stepped take
      * that step as a Spark job each (the same result), so every trainer has taken {@code done} steps.
      */
-    static <E extends Serializable> Outcome run(List<DataParallelTrainer<E>> trainers, int steps,
-                                                Consumer<List<DataParallelTrainer.StepResult>> each) {
+    static <E extends Serializable, S extends Serializable> Outcome run(List<DataParallelTrainer<E>> trainers,
+            ShardedData<E> data, DataDependentObjectives<E, S> objectives, int steps,
+            Consumer<List<DataParallelTrainer.StepResult>> each) {
         DataParallelTrainer<E> first = trainers.get(0);
         int n = trainers.size();
         DataParallelTrainer.StepResult[] results = new DataParallelTrainer.StepResult[n];
@@ -37,16 +40,20 @@ final class SocketSteps {
         int done = 0;
         int k = 0;
         String stalled = null;
-        try (DriverExchange ex = new DriverExchange(first.sparkContext(), first.exchange(), first.data().partitions(), n)) {
-            List<ExchangeTask.Shard<E>> shards = new ArrayList<>(n);
-            trainers.forEach(t -> shards.add(t.shardOf()));
-            ExchangeTask<E> task = new ExchangeTask<>(ex.address(), List.copyOf(shards));
-            ex.start(() -> first.data().rdd().foreachPartitionAsync(task));
-            for (k = 0; k < n; k++) {
-                send(ex, trainers, k, paramBytes);
-                sums[k] = new float[(int) trainers.get(k).model().params().flat().length()];
-            }
+        try (DriverExchange ex = new DriverExchange(first.sparkContext(), first.exchange(), data.partitions(), n,
+                objectives != null)) {
+            ExchangeTask<E> task = objectives == null ? new ExchangeTask<>(ex.address(), shards(trainers))
+                    : ExchangeTask.summarising(ex.address(), n, objectives.summary());
+            ex.start(() -> data.rdd().foreachPartitionAsync(task));
             try {
+                if (objectives != null) {
+                    objectives.apply(trainers, data, summaries(ex));
+                    ex.plan(JavaBytes.of(shards(trainers)));
+                }
+                for (k = 0; k < n; k++) {
+                    send(ex, trainers, k, paramBytes);
+                    sums[k] = new float[(int) trainers.get(k).model().params().flat().length()];
+                }
                 for (; done < steps; done++) {
                     long start = System.nanoTime();
                     for (k = 0; k < n; k++) {
@@ -82,6 +89,25 @@ final class SocketSteps {
             done++;
         }
         return new Outcome(done, stalled);
+    }
+
+    private static <E extends Serializable> ArrayList<ExchangeTask.Shard<E>> shards(List<DataParallelTrainer<E>> trainers) {
+        ArrayList<ExchangeTask.Shard<E>> shards = new ArrayList<>(trainers.size());
+        trainers.forEach(t -> shards.add(t.shardOf()));
+        return shards;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends Serializable> List<S> summaries(DriverExchange ex) throws DriverExchange.Stalled {
+        List<S> out = new ArrayList<>();
+        for (byte[] b : ex.summaries()) {
+            try {
+                out.add((S) JavaBytes.read(b));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return out;
     }
 
     private static <E extends Serializable> void send(DriverExchange ex, List<DataParallelTrainer<E>> trainers, int k,

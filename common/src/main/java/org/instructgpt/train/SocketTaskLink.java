@@ -2,11 +2,9 @@ package org.instructgpt.train;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.ObjectOutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 
@@ -56,6 +54,12 @@ final class SocketTaskLink implements TaskLink {
             throw new IOException("partition " + partition + ": the driver closed the gradient exchange (the driver"
                     + " stopped the steps, or was lost)", e);
         }
+        if (k == PLAN) {
+            long step = in.readLong();
+            byte[] plan = new byte[in.readInt()];
+            in.readFully(plan);
+            return new Step(k, step, plan);
+        }
         if (k < 0) {
             return null;
         }
@@ -74,15 +78,20 @@ final class SocketTaskLink implements TaskLink {
     }
 
     @Override
+    public void summary(byte[] summary) throws IOException {
+        out.writeInt(PLAN);
+        out.writeInt(summary.length);
+        out.write(summary);
+        out.flush();
+    }
+
+    @Override
     public void reply(int trainer, ShardResult r) throws IOException {
         out.writeInt(trainer);
-        ByteArrayOutputStream header = new ByteArrayOutputStream(512);
-        try (ObjectOutputStream o = new ObjectOutputStream(header)) {
-            o.writeObject(new ShardResult(r.partition(), null, r.loss(), r.weight(), r.metrics(), r.seconds(),
-                    r.problem()));
-        }
-        out.writeInt(header.size());
-        header.writeTo(out);
+        byte[] header = JavaBytes.of(new ShardResult(r.partition(), null, r.loss(), r.weight(), r.metrics(), r.seconds(),
+                r.problem()));
+        out.writeInt(header.length);
+        out.write(header);
         if (r.gradient() == null) {
             out.writeInt(-1);
         } else {

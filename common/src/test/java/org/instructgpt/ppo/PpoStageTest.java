@@ -159,6 +159,22 @@ class PpoStageTest {
     }
 
     @Test
+    void iterationsByJobsEndWithTheBitsOfTheOneJobIterations() throws Exception {
+        // By jobs: the rollouts and their statistics in a job, then a job per step. Over the exchange (memory in
+        // local mode): the rollouts, their statistics and the steps in one job per iteration.
+        List<String> jobs = settings("jobs", 6);
+        jobs.add("instructgpt.ppo.exchange.mode=job");
+        PpoStage.run(SparkTestSession.get(), Configs.load(null, jobs));
+        for (String m : List.of("final", "last", "value")) {
+            Gpt2Model a = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("whole/" + m).toString()),
+                    DataType.FLOAT).model();
+            Gpt2Model b = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("jobs/" + m).toString()),
+                    DataType.FLOAT).model();
+            assertArrayEquals(a.params().flat().toFloatVector(), b.params().flat().toFloatVector(), m);
+        }
+    }
+
+    @Test
     void rolloutsAfterTheFirstBorrowThePoliciesAndValueModelsTheStepsLeftOnTheExecutors() {
         // Iterations 2-6: two rollout tasks, each borrowing the policy and the value model the last stretch left.
         assertEquals(5 * 2 * 2, keptBorrows);
