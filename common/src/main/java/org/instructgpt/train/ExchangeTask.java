@@ -62,7 +62,10 @@ record ExchangeTask<E>(Address address, int count, List<Shard<E>> trainers, RowS
             if (shards == null) {
                 return;
             }
-            byte[][] gradients = new byte[shards.size()][];
+            // Two gradient buffers a trainer, used in turn: a result may still be on its way to the driver while the
+            // next share is computed (SocketTaskLink), but not two.
+            byte[][][] gradients = new byte[shards.size()][2][];
+            int[] shares = new int[shards.size()];
             for (TaskLink.Step s = link.next(); s != null; s = link.next()) {
                 int k = s.trainer();
                 if (k >= shards.size()) {
@@ -71,8 +74,10 @@ record ExchangeTask<E>(Address address, int count, List<Shard<E>> trainers, RowS
                 }
                 Shard<E> t = shards.get(k);
                 ShardResult r = DataParallelTrainer.shard(partition, all, s.params(), t.spec(), t.objective(), t.seed(),
-                        s.step(), t.local(), t.micro(), gradients[k]);
-                gradients[k] = r.gradient() != null ? r.gradient() : gradients[k];
+                        s.step(), t.local(), t.micro(), gradients[k][shares[k] % 2]);
+                if (r.gradient() != null) {
+                    gradients[k][shares[k]++ % 2] = r.gradient();
+                }
                 link.reply(k, r);
             }
         }

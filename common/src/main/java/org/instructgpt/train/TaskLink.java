@@ -22,6 +22,7 @@ interface TaskLink extends AutoCloseable {
     /** The next step, or null when the driver says the steps are over. */
     Step next() throws IOException, InterruptedException;
 
+    /** Sends a result; its gradient's bytes must not change until the next call of reply has returned. */
     void reply(int trainer, ShardResult result) throws IOException;
 
     @Override
