@@ -148,13 +148,7 @@ class PpoStageTest {
         List<String> rest = settings("parts", 6);
         rest.add("instructgpt.ppo.resume=true");
         PpoStage.run(SparkTestSession.get(), Configs.load(null, rest));
-        for (String m : List.of("final", "last", "value")) {
-            Gpt2Model a = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("whole/" + m).toString()),
-                    DataType.FLOAT).model();
-            Gpt2Model b = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("parts/" + m).toString()),
-                    DataType.FLOAT).model();
-            assertArrayEquals(a.params().flat().toFloatVector(), b.params().flat().toFloatVector(), m);
-        }
+        assertSameModels("whole", "parts");
         assertEquals(records("whole").size(), records("parts").size());
     }
 
@@ -165,10 +159,15 @@ class PpoStageTest {
         List<String> jobs = settings("jobs", 6);
         jobs.add("instructgpt.ppo.exchange.mode=job");
         PpoStage.run(SparkTestSession.get(), Configs.load(null, jobs));
+        assertSameModels("whole", "jobs");
+    }
+
+    /** The two runs' EMA, last and value models are the same bits. */
+    private static void assertSameModels(String one, String other) throws java.io.IOException {
         for (String m : List.of("final", "last", "value")) {
-            Gpt2Model a = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("whole/" + m).toString()),
+            Gpt2Model a = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve(one + "/" + m).toString()),
                     DataType.FLOAT).model();
-            Gpt2Model b = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve("jobs/" + m).toString()),
+            Gpt2Model b = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve(other + "/" + m).toString()),
                     DataType.FLOAT).model();
             assertArrayEquals(a.params().flat().toFloatVector(), b.params().flat().toFloatVector(), m);
         }
