@@ -2,11 +2,8 @@ package org.instructgpt.train;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.instructgpt.model.ForwardMode;
 import org.instructgpt.model.Gpt2Model;
-import org.instructgpt.util.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -234,7 +231,7 @@ public final class DataParallelTrainer<E extends Serializable> {
                 List<ShardResult> out = new ArrayList<>(tasks.size());
                 for (ShardTask<E> k : tasks) {
                     ExchangeTask.Shard<E> sh = k.shard();
-                    out.add(shard(pi, all, k.params().value(), sh.spec(), sh.objective(), sh.seed(), k.step(),
+                    out.add(PartitionShare.compute(pi, all, k.params().value(), sh.spec(), sh.objective(), sh.seed(), k.step(),
                             sh.local(), sh.micro()));
                 }
                 return Collections.singletonList(out).iterator();
@@ -315,49 +312,6 @@ public final class DataParallelTrainer<E extends Serializable> {
         step++;
         double compute = sum.computeSeconds();
         return new StepResult(step, sum.loss() / sum.weight(), sum.weight(), norm, lr, compute, compute, sum.metrics());
-    }
-
-    /** One partition's share of step {@code step}. */
-    static <E> ShardResult shard(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
-                                 long seed, long step, int local, int micro) {
-        return shard(partition, all, params, spec, obj, seed, step, local, micro, null);
-    }
-
-    /** {@link #shard} with the gradient's bytes written into {@code reuse} where it has the right length. */
-    static <E> ShardResult shard(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
-                                 long seed, long step, int local, int micro, byte[] reuse) {
-        long start = System.nanoTime();
-        if (all.isEmpty()) {
-            return new ShardResult(partition, null, 0, 0, MetricSums.NONE, 0, null);
-        }
-        List<E> batch = new ArrayList<>(EpochSampler.select(all, seed, partition, step, local));
-        if (micro < batch.size()) {
-            batch.sort(Comparator.comparingInt(obj::paddedLength));
-        }
-        Gpt2Model m = ReplicaPool.borrow(spec);
-        try {
-            FloatBytes.assign(m.params().flat(), params);
-            m.grads().zero();
-            TrainingObjective.LossSum sum = new TrainingObjective.LossSum(0, 0);
-            for (int k = 0; k * micro < batch.size(); k++) {
-                List<E> mb = batch.subList(k * micro, Math.min(batch.size(), (k + 1) * micro));
-                sum = sum.plus(obj.accumulate(m, mb, ForwardMode.train(Seeds.derive(seed, step, partition, k))));
-            }
-            byte[] g = FloatBytes.toBytes(m.grads().flat(), reuse);
-            String problem = null;
-            if (!Double.isFinite(sum.loss())) {
-                problem = "the loss is " + sum.loss();
-            } else {
-                long bad = FiniteCheck.firstNonFinite(m.grads().flat());
-                if (bad >= 0) {
-                    problem = "gradient entry " + bad + " is " + m.grads().flat().getFloat(bad);
-                }
-            }
-            return new ShardResult(partition, g, sum.loss(), sum.weight(), sum.metrics(), (System.nanoTime() - start) / 1e9,
-                    problem);
-        } finally {
-            ReplicaPool.giveBack(spec, m);
-        }
     }
 
     /** The loss over every example of {@code eval} (no update), computed on the partitions. */

@@ -66,8 +66,9 @@ abstract class DriverLink {
     }
 
     /**
-     * Queues one trainer's parameters for its step, or the plan ({@link TaskLink#PLAN}); never waits. The driver fills {@code params} again only after
-     * every task has returned its result for this step, so after the task has read them.
+     * Queues one trainer's parameters for its step, or the plan ({@link TaskLink#PLAN}); never waits. The driver fills
+     * {@code params} again only after every task has returned its result for this step, so after the task has read
+     * them.
      */
     abstract void send(int trainer, long step, byte[] params);
 

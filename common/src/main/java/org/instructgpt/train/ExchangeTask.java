@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * A task of the exchange: it joins the {@link DriverExchange}, then takes one trainer's step and parameters after
- * another, computes its partition's share of that step ({@link DataParallelTrainer#shard}) and sends the result back,
+ * another, computes its partition's share of that step ({@link PartitionShare#compute}) and sends the result back,
  * until the driver says the steps are over. It keeps nothing between steps but its rows, so an attempt that replaces a
  * failed one computes exactly what the failed one would have. It joins through memory when the exchange is in its own
  * JVM and allows it ({@link MemoryLink}), otherwise through a socket ({@link SocketTaskLink}).
@@ -73,7 +73,7 @@ record ExchangeTask<E>(Address address, int count, List<Shard<E>> trainers, RowS
                     continue;
                 }
                 Shard<E> t = shards.get(k);
-                ShardResult r = DataParallelTrainer.shard(partition, all, s.params(), t.spec(), t.objective(), t.seed(),
+                ShardResult r = PartitionShare.compute(partition, all, s.params(), t.spec(), t.objective(), t.seed(),
                         s.step(), t.local(), t.micro(), gradients[k][shares[k] % 2]);
                 if (r.gradient() != null) {
                     gradients[k][shares[k]++ % 2] = r.gradient();

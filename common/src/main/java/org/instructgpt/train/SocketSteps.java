@@ -1,6 +1,8 @@
 package org.instructgpt.train;
 
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -103,8 +105,8 @@ final class SocketSteps {
         for (byte[] b : ex.summaries()) {
             try {
                 out.add((S) JavaBytes.read(b));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
         return out;

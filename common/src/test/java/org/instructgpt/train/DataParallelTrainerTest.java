@@ -200,11 +200,11 @@ class DataParallelTrainerTest {
         ModelSpec spec = new ModelSpec(withDropout.toJson(), false, org.nd4j.linalg.api.buffer.DataType.FLOAT,
                 org.instructgpt.model.EngineKind.AUTO);
         LanguageModelObjective obj = new LanguageModelObjective(ByteLevelTokenizer.PAD);
-        ShardResult a = DataParallelTrainer.shard(1, everyOther(1), params, spec, obj, 3, 7, 4, 2);
-        ShardResult b = DataParallelTrainer.shard(1, everyOther(1), params, spec, obj, 3, 7, 4, 2);
+        ShardResult a = PartitionShare.compute(1, everyOther(1), params, spec, obj, 3, 7, 4, 2);
+        ShardResult b = PartitionShare.compute(1, everyOther(1), params, spec, obj, 3, 7, 4, 2);
         assertArrayEquals(a.gradient(), b.gradient());
         assertEquals(a.loss(), b.loss());
-        ShardResult other = DataParallelTrainer.shard(1, everyOther(1), params, spec, obj, 3, 8, 4, 2);
+        ShardResult other = PartitionShare.compute(1, everyOther(1), params, spec, obj, 3, 8, 4, 2);
         assertTrue(!Arrays.equals(a.gradient(), other.gradient()), "another step draws other examples and masks");
     }
 
