@@ -231,8 +231,8 @@ public final class DataParallelTrainer<E extends Serializable> {
                 List<ShardResult> out = new ArrayList<>(tasks.size());
                 for (ShardTask<E> k : tasks) {
                     ExchangeTask.Shard<E> sh = k.shard();
-                    out.add(PartitionShare.compute(pi, all, k.params().value(), sh.spec(), sh.objective(), sh.seed(), k.step(),
-                            sh.local(), sh.micro()));
+                    out.add(PartitionShare.compute(pi, all, k.params().value(), sh.spec(), sh.objective(), sh.seed(),
+                            k.step(), sh.local(), sh.micro()));
                 }
                 return Collections.singletonList(out).iterator();
             }, false).collect());

@@ -20,13 +20,13 @@ final class PartitionShare {
 
     /** One partition's share of step {@code step}. */
     static <E> ShardResult compute(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
-                                 long seed, long step, int local, int micro) {
+                                   long seed, long step, int local, int micro) {
         return compute(partition, all, params, spec, obj, seed, step, local, micro, null);
     }
 
     /** {@link #compute} with the gradient's bytes written into {@code reuse} where it has the right length. */
     static <E> ShardResult compute(int partition, List<E> all, byte[] params, ModelSpec spec, TrainingObjective<E> obj,
-                                 long seed, long step, int local, int micro, byte[] reuse) {
+                                   long seed, long step, int local, int micro, byte[] reuse) {
         long start = System.nanoTime();
         if (all.isEmpty()) {
             return new ShardResult(partition, null, 0, 0, MetricSums.NONE, 0, null);
@@ -54,8 +54,8 @@ final class PartitionShare {
                     problem = "gradient entry " + bad + " is " + m.grads().flat().getFloat(bad);
                 }
             }
-            return new ShardResult(partition, g, sum.loss(), sum.weight(), sum.metrics(), (System.nanoTime() - start) / 1e9,
-                    problem);
+            return new ShardResult(partition, g, sum.loss(), sum.weight(), sum.metrics(),
+                    (System.nanoTime() - start) / 1e9, problem);
         } finally {
             ReplicaPool.giveBack(spec, m);
         }

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -163,7 +164,7 @@ class PpoStageTest {
     }
 
     /** The two runs' EMA, last and value models are the same bits. */
-    private static void assertSameModels(String one, String other) throws java.io.IOException {
+    private static void assertSameModels(String one, String other) throws IOException {
         for (String m : List.of("final", "last", "value")) {
             Gpt2Model a = ModelCheckpoint.load(Fixtures.localFs(), new Path(tmp.resolve(one + "/" + m).toString()),
                     DataType.FLOAT).model();
