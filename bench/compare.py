@@ -13,7 +13,8 @@ one process with intra-op threads = cores; one process per core run concurrently
     python3 bench/compare.py --before /tmp/before   # also a second checkout of ours (built), for before/after
 
 Figures: training and generation tokens/s, a reward-model step (8 prompts x K 4 responses, the K-way loss) in
-comparisons/s and labeling's sampling (16 responses of 48 new tokens) in responses/s. Prints the figures of every
+comparisons/s, on random responses and on responses sharing a 32-token prompt (PyTorch's best of forwarding each
+response whole and forwarding each prompt once), and labeling's sampling (16 responses of 48 new tokens) in responses/s. Prints the figures of every
 run, then a Markdown table of medians; nothing here is a test.
 """
 import argparse
@@ -30,7 +31,7 @@ TORCH_PYTHON = "/usr/bin/python3"
 
 
 FIGURES = {"train": "training {} tok/s", "generate": "generation {} tok/s", "rm": "reward-model step {} comparisons/s",
-           "label": "labeling {} responses/s"}
+           "rm_prompt": "reward-model step {}, shared prompts, comparisons/s", "label": "labeling {} responses/s"}
 
 
 def result_line(out, what):

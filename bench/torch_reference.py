@@ -83,6 +83,15 @@ class RewardModel(nn.Module):
     def forward(self, idx):
         return self.score(self.gpt.hidden(idx)[:, -1]).squeeze(-1)
 
+    def shared_prompt(self, prompts, responses, k):
+        """Scores of prompt + response, each prompt forwarded once: its keys and values cached, repeated for its k
+        responses, which run from the prompt's length on; the backward flows through the cache into the prompt."""
+        caches = [[None, None] for _ in self.gpt.h]
+        self.gpt.hidden(prompts, 0, caches)
+        for c in caches:
+            c[0], c[1] = c[0].repeat_interleave(k, 0), c[1].repeat_interleave(k, 0)
+        return self.score(self.gpt.hidden(responses, prompts.shape[1], caches)[:, -1]).squeeze(-1)
+
 
 def kway_loss(scores, k):
     """The paper's loss per prompt: the mean over its C(K,2) ranked pairs of -log sigmoid(r_w - r_l) (rank = index)."""
@@ -157,30 +166,41 @@ def main():
         result[name] = {"train": train, "generate": gen}
         if a.reward_model:
             result[name].update(reward_model(cfg, a))
-            print(f"{name:6} reward-model step {result[name]['rm']:.1f} comparisons/s; labeling "
+            print(f"{name:6} reward-model step {result[name]['rm']:.1f} comparisons/s, shared prompts "
+                  f"{result[name]['rm_prompt_whole']:.1f} (each sequence whole) and "
+                  f"{result[name]['rm_prompt_once']:.1f} (each prompt once); labeling "
                   f"{result[name]['label']:.1f} responses/s")
     print("RESULT " + json.dumps(result))
 
 
 def reward_model(cfg, a):
-    """As instructgpt bench's RewardBenchmark: an RM step on 8 prompts x K 4 responses of 128 tokens, and labeling's
-    sampling of 16 responses (32-token prompts, 48 new tokens, temperature 1, KV cache)."""
+    """As instructgpt bench's RewardBenchmark: an RM step on 8 prompts x K 4 responses of 128 tokens (random tokens;
+    and a 32-token prompt shared by its K responses of 96, PyTorch's best of forwarding every sequence whole and
+    forwarding each prompt once), and labeling's sampling of 16 responses (32-token prompts, 48 new tokens,
+    temperature 1, KV cache)."""
     prompts, k = 8, 4
     rm = RewardModel(cfg)
     opt = torch.optim.AdamW(rm.parameters(), lr=1e-5, betas=(0.9, 0.95), weight_decay=0.1)
     x = torch.randint(cfg["vocab"], (prompts * k, 128))
+    p = torch.randint(cfg["vocab"], (prompts, 32))
+    r = torch.randint(cfg["vocab"], (prompts * k, 96))
+    whole = torch.cat([p.repeat_interleave(k, 0), r], dim=1)
 
-    def step():
-        loss = kway_loss(rm(x), k)
+    def step(scores):
+        loss = kway_loss(scores(), k)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
-    comparisons = prompts / median_time(step, a.warmup, a.reps)
+    comparisons = prompts / median_time(lambda: step(lambda: rm(x)), a.warmup, a.reps)
+    whole_rate = prompts / median_time(lambda: step(lambda: rm(whole)), a.warmup, a.reps)
+    once_rate = prompts / median_time(lambda: step(lambda: rm.shared_prompt(p, r, k)), a.warmup, a.reps)
     policy = GPT(**cfg)
     prompt = torch.randint(cfg["vocab"], (16, 32))
 
-    return {"rm": comparisons, "label": 16 / median_time(lambda: sample(policy, prompt, 48), 1, max(3, a.reps // 2))}
+    return {"rm": comparisons, "rm_prompt": max(whole_rate, once_rate), "rm_prompt_whole": whole_rate,
+            "rm_prompt_once": once_rate,
+            "label": 16 / median_time(lambda: sample(policy, prompt, 48), 1, max(3, a.reps // 2))}
 
 
 def blas_info():

@@ -131,6 +131,27 @@ class EngineContractTest {
     }
 
     /**
+     * A prompt's K responses begin with the same rows, which the array engine computes once (a tie and a response that
+     * is another's prefix among them): the same scores and gradient as the reference's pass over every row.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("floatEngines")
+    void rewardScoresOfResponsesSharingTheirPrompt(Setup s) {
+        GptConfig cfg = GptConfig.of(61, 48, 64, 3, 2);
+        Gpt2Model[] m = EngineFixtures.referenceAnd(s, cfg, true);
+        ModelInput in = EngineFixtures.sharedPromptInput(cfg, 3, 4, 30);
+        double[] dScores = new SplittableRandom(8).doubles(in.batch(), -1.5, 1.5).toArray();
+        double[][] scores = new double[2][];
+        for (int k = 0; k < 2; k++) {
+            scores[k] = ScalarHead.forwardBackward(m[k], in, ForwardMode.EVAL, s2 -> dScores);
+        }
+        assertTrue(relativeError(scores[1], scores[0]) < 1e-5, "scores");
+        assertTrue(relativeError(ScalarHead.scores(m[1], in), scores[0]) < 1e-5, "scores without a backward");
+        assertEquals(scores[1][0], scores[1][1], 1e-5 * Math.abs(scores[1][0]), "a tie scores the same");
+        assertGradientsMatch(m, tolerance(s));
+    }
+
+    /**
      * How close a float engine's gradient comes to the double reference, relative to each tensor's largest entry: the
      * array engine's products are FMA chains in index order (2e-4 held since it landed); ND4J's float ops round
      * differently (2.1e-4 measured on the second shape).

@@ -55,6 +55,37 @@ public final class EngineFixtures {
         return ModelInput.withMask(ids, mask);
     }
 
+    /**
+     * A reward model's batch: {@code prompts} random prompts of 5-12 tokens, each followed by {@code k} >= 3 random
+     * responses, right-padded to {@code time}. In each group the second response repeats the first (a tie) and the
+     * third is the first's strict prefix, so every way a sequence can share rows with the one before it occurs.
+     */
+    public static ModelInput sharedPromptInput(GptConfig cfg, int prompts, int k, int time) {
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] ids = new int[prompts * k][time];
+        int[][] mask = new int[prompts * k][time];
+        for (int p = 0; p < prompts; p++) {
+            int promptLength = 5 + r.nextInt(8);
+            int[] prompt = r.ints(promptLength, 0, cfg.vocabSize).toArray();
+            int[] first = null;
+            for (int j = 0; j < k; j++) {
+                int[] seq = j == 1 ? first : j == 2 ? java.util.Arrays.copyOf(first, first.length - 2)
+                        : concat(prompt, r.ints(3 + r.nextInt(time - promptLength - 2), 0, cfg.vocabSize).toArray());
+                first = j == 0 ? seq : first;
+                int b = p * k + j;
+                System.arraycopy(seq, 0, ids[b], 0, seq.length);
+                java.util.Arrays.fill(mask[b], 0, seq.length, 1);
+            }
+        }
+        return ModelInput.withMask(ids, mask);
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** Only the second half of each row is predicted, as SFT predicts only the completion. */
     public static float[] secondHalfMask(int batch, int time) {
         float[] m = new float[batch * time];

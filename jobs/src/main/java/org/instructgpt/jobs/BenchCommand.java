@@ -95,9 +95,11 @@ public final class BenchCommand implements Callable<Integer> {
             if (b.getBoolean("reward-model")) {
                 RewardBenchmark.Result rm = RewardBenchmark.run(ModelBenchmark.Shape.named(name).config(), replicas,
                         b.getInt("warmup"), b.getInt("repetitions"), c.getLong("instructgpt.seed"), engine, dtype);
-                System.out.printf("%-6s reward-model step %.1f comparisons/s (K 4, 128 tokens); labeling %.1f responses/s"
-                        + " (48 new tokens)%n", name, rm.comparisonsPerSec(), rm.responsesPerSec());
+                System.out.printf("%-6s reward-model step %.1f comparisons/s (K 4, 128 random tokens), %.1f with a"
+                        + " shared 32-token prompt; labeling %.1f responses/s (48 new tokens)%n", name,
+                        rm.comparisonsPerSec(), rm.sharedPromptComparisonsPerSec(), rm.responsesPerSec());
                 figures.put("rm", rm.comparisonsPerSec());
+                figures.put("rm_prompt", rm.sharedPromptComparisonsPerSec());
                 figures.put("label", rm.responsesPerSec());
             }
             json.put(name, figures);

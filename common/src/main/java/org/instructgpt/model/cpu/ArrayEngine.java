@@ -1,7 +1,6 @@
 package org.instructgpt.model.cpu;
 
 import org.instructgpt.model.Decoder;
-import org.instructgpt.model.DropoutMask;
 import org.instructgpt.model.EngineKind;
 import org.instructgpt.model.FlatParameters;
 import org.instructgpt.model.ForwardMode;
@@ -21,8 +20,9 @@ import java.util.Arrays;
 import static org.instructgpt.model.cpu.ArrayKernels.add;
 import static org.instructgpt.model.cpu.ArrayKernels.gelu;
 import static org.instructgpt.model.cpu.ArrayKernels.geluBackward;
+import static org.instructgpt.model.cpu.ArrayDropout.masked;
+import static org.instructgpt.model.cpu.ArrayDropout.scaledKeep;
 import static org.instructgpt.model.cpu.ArrayKernels.multiply;
-import static org.instructgpt.model.cpu.ArrayKernels.scale;
 
 /**
  * The array engine: GPT-2's forward and backward for float32 models on Java arrays. Parameters are copied out of the
@@ -57,6 +57,10 @@ public final class ArrayEngine implements GptEngine {
     private boolean scalarDone;
     // The rows the top block ran at (a scalar head wanted there alone), or null: it ran at every row.
     private int[] topRows;
+    // The rows that repeat an earlier sequence's (a prompt's K responses), computed once; null: every row is its own.
+    private SharedPrefixRows shared;
+    // The top rows in the compact layout of the shared rows (topRows itself when nothing is shared).
+    private int[] topCompact;
     private PackedModel packed;
     private KvCacheDecoder decoder;
 
@@ -114,6 +118,8 @@ public final class ArrayEngine implements GptEngine {
         readParameters();
         topRows = request.scalarRows() != null && !request.wantsLogProbs() && !dropoutOn(mode)
                 ? request.scalarRows() : null;
+        shared = topRows == null ? null : SharedPrefixRows.of(in, topRows);
+        topCompact = shared == null ? topRows : shared.compact(topRows);
         transformer(act, in, mode);
         int n = in.batch() * in.time();
         softmax = null;
@@ -241,25 +247,31 @@ public final class ArrayEngine implements GptEngine {
         act.ensure(b, t, keep, Runtime.getRuntime().maxMemory());
         input = in;
         float[] x = act.x;
-        for (int i = 0; i < n; i++) {
+        // Row-wise work runs at the distinct rows (all n unless a prefix is shared), attention at every row.
+        int distinct = shared == null ? n : shared.rows();
+        for (int u = 0; u < distinct; u++) {
+            int i = shared == null ? u : shared.first(u);
             int w = at.wte + in.ids()[i] * c;
             int pos = at.wpe + in.positions()[i] * c;
             for (int e = 0; e < c; e++) {
-                x[i * c + e] = p[w + e] + p[pos + e];
+                x[u * c + e] = p[w + e] + p[pos + e];
             }
         }
-        act.embKeep = dropout(x, n * c, cfg.embdPdrop, mode, Gpt2Layout.embeddingDropout());
-        int r = n;
+        act.embKeep = ArrayDropout.apply(x, n * c, cfg.embdPdrop, mode, Gpt2Layout.embeddingDropout());
+        int r = distinct;
         for (int l = 0; l < at.blocks.length; l++) {
             ArrayLayout.Block w = at.blocks[l];
             ArrayActivations.Saved s = act.saved[keep ? l : 0];
-            layerNorm(x, n, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
+            layerNorm(x, r, w.ln1g(), w.ln1b(), s.xhat1, s.rstd1, s.h1);
             boolean top = topRows != null && l == at.blocks.length - 1;
-            if (top && WantedRowsQkv.applies(topRows.length, n, c, inner)) {
-                WantedRowsQkv.forward(s.h1, n, p, w.attnW(), w.attnB(), c, topRows, s.qkv, act.rowsInner);
+            if (top && WantedRowsQkv.applies(topRows.length, r, c, inner)) {
+                WantedRowsQkv.forward(s.h1, r, p, w.attnW(), w.attnB(), c, topCompact, s.qkv, act.rowsInner);
             } else {
-                HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, n, 3 * c, c,
+                HeapGemm.gemm(Operand.rows(s.h1, 0, c), Operand.rows(p, w.attnW(), 3 * c), s.qkv, 0, 3 * c, r, 3 * c, c,
                         p, w.attnB(), false);
+            }
+            if (shared != null) {
+                shared.expand(s.qkv, 3 * c);
             }
             if (top) {
                 // Every row's keys and values, then only the wanted rows on: the residual stream's rows gathered into
@@ -267,15 +279,19 @@ public final class ArrayEngine implements GptEngine {
                 attention.forwardRows(s.qkv, in.mask(), t, topRows, w.scale(), s.probs, s.att);
                 r = topRows.length;
                 for (int i = 0; i < r; i++) {
-                    System.arraycopy(x, topRows[i] * c, x, i * c, c);
+                    System.arraycopy(x, topCompact[i] * c, x, i * c, c);
                 }
             } else {
                 s.attnKeep = scaledKeep(b * cfg.nHead * t * t, cfg.attnPdrop, mode, Gpt2Layout.attentionDropout(l));
                 attention.forward(s.qkv, in.mask(), b, t, w.scale(), s.attnKeep, s.probs, s.att);
+                if (shared != null) {
+                    shared.gather(s.att, c);
+                }
             }
             HeapGemm.gemm(Operand.rows(s.att, 0, c), Operand.rows(p, w.projW(), c), act.rowsC, 0, c, r, c, c, p,
                     w.projB(), false);
-            s.residKeep1 = dropout(act.rowsC, r * c, cfg.residPdrop, mode, Gpt2Layout.attentionResidualDropout(l));
+            s.residKeep1 = ArrayDropout.apply(act.rowsC, r * c, cfg.residPdrop, mode,
+                    Gpt2Layout.attentionResidualDropout(l));
             add(x, 0, act.rowsC, 0, r * c);
             layerNorm(x, r, w.ln2g(), w.ln2b(), s.xhat2, s.rstd2, s.h2);
             HeapGemm.gemm(Operand.rows(s.h2, 0, c), Operand.rows(p, w.fcW(), inner), s.u, 0, inner, r, inner, c, p,
@@ -283,7 +299,8 @@ public final class ArrayEngine implements GptEngine {
             gelu(s.u, s.tanh, s.act, r * inner);
             HeapGemm.gemm(Operand.rows(s.act, 0, inner), Operand.rows(p, w.outW(), c), act.rowsC, 0, c, r, c, inner, p,
                     w.outB(), false);
-            s.residKeep2 = dropout(act.rowsC, r * c, cfg.residPdrop, mode, Gpt2Layout.mlpResidualDropout(l));
+            s.residKeep2 = ArrayDropout.apply(act.rowsC, r * c, cfg.residPdrop, mode,
+                    Gpt2Layout.mlpResidualDropout(l));
             add(x, 0, act.rowsC, 0, r * c);
         }
         layerNorm(x, r, at.lnfG, at.lnfB, act.xhatF, act.rstdF, act.hF);
@@ -294,25 +311,6 @@ public final class ArrayEngine implements GptEngine {
         return mode.training() && (cfg.embdPdrop > 0 || cfg.attnPdrop > 0 || cfg.residPdrop > 0);
     }
 
-    /** In place: x *= keep / (1 - p); returns those scaled keep flags, or null when dropout is off. */
-    private static float[] dropout(float[] x, int n, double p, ForwardMode mode, long site) {
-        float[] keep = scaledKeep(n, p, mode, site);
-        if (keep != null) {
-            multiply(x, 0, keep, 0, x, 0, n);
-        }
-        return keep;
-    }
-
-    /** The site's keep flags times 1 / (1 - p) (inverted dropout), or null when dropout is off. */
-    private static float[] scaledKeep(int n, double p, ForwardMode mode, long site) {
-        if (p <= 0 || !mode.training()) {
-            return null;
-        }
-        float[] keep = DropoutMask.draw(mode.dropoutSeed(), site, n, p);
-        scale(keep, 0, n, (float) (1.0 / (1.0 - p)));
-        return keep;
-    }
-
     // ---------------------------------------------------------------------------------------------- backward
 
     /** From d(loss)/d(hF) (in {@code own.rowsC}) to every parameter's gradient in {@code g}. */
@@ -320,8 +318,9 @@ public final class ArrayEngine implements GptEngine {
         int b = input.batch();
         int t = input.time();
         int n = b * t;
+        int distinct = shared == null ? n : shared.rows();
         float[] dx = own.rowsC2;
-        Arrays.fill(dx, 0, n * c, 0f);
+        Arrays.fill(dx, 0, distinct * c, 0f);
         int r = topRows == null ? n : topRows.length;
         layerNormBackward(dhF, own.xhatF, own.rstdF, r, at.lnfG, at.lnfB, dx);
         for (int l = at.blocks.length - 1; l >= 0; l--) {
@@ -338,43 +337,42 @@ public final class ArrayEngine implements GptEngine {
             float[] da = masked(dx, s.residKeep1, own.rowsC, r * c);
             float[] dAtt = own.rowsInner;
             linearBackward(s.att, c, da, c, r, w.projW(), w.projB(), dAtt);
-            if (r < n) {
+            boolean top = topRows != null && l == at.blocks.length - 1;
+            if (top) {
                 Arrays.fill(own.rows3C, 0, n * 3 * c, 0f);
                 attention.backwardRows(s.qkv, s.probs, t, topRows, w.scale(), dAtt, own.rows3C);
                 // The residual's gradient back to the wanted rows' places; the other rows' is 0 above this block.
                 float[] wanted = Arrays.copyOf(dx, r * c);
-                Arrays.fill(dx, 0, n * c, 0f);
+                Arrays.fill(dx, 0, distinct * c, 0f);
                 for (int i = 0; i < r; i++) {
-                    System.arraycopy(wanted, i * c, dx, topRows[i] * c, c);
+                    System.arraycopy(wanted, i * c, dx, topCompact[i] * c, c);
                 }
             } else {
+                if (shared != null) {
+                    shared.expandFirstOnly(dAtt, c);
+                }
                 attention.backward(s.qkv, s.probs, s.attnKeep, b, t, w.scale(), dAtt, own.rows3C);
             }
-            if (WantedRowsQkv.applies(r, n, c, inner)) {
-                WantedRowsQkv.backward(s.h1, own.rows3C, n, p, g, w.attnW(), w.attnB(), c, topRows, own.rowsC,
+            if (shared != null) {
+                shared.sum(own.rows3C, 3 * c);
+            }
+            if (top && WantedRowsQkv.applies(r, distinct, c, inner)) {
+                WantedRowsQkv.backward(s.h1, own.rows3C, distinct, p, g, w.attnW(), w.attnB(), c, topCompact, own.rowsC,
                         own.rowsInner);
             } else {
-                linearBackward(s.h1, c, own.rows3C, 3 * c, n, w.attnW(), w.attnB(), own.rowsC);
+                linearBackward(s.h1, c, own.rows3C, 3 * c, distinct, w.attnW(), w.attnB(), own.rowsC);
             }
-            r = n;
-            layerNormBackward(own.rowsC, s.xhat1, s.rstd1, n, w.ln1g(), w.ln1b(), dx);
+            r = distinct;
+            layerNormBackward(own.rowsC, s.xhat1, s.rstd1, distinct, w.ln1g(), w.ln1b(), dx);
         }
         if (own.embKeep != null) {
             multiply(dx, 0, own.embKeep, 0, dx, 0, n * c);
         }
-        for (int i = 0; i < n; i++) {
-            add(g, at.wte + input.ids()[i] * c, dx, i * c, c);
-            add(g, at.wpe + input.positions()[i] * c, dx, i * c, c);
+        for (int u = 0; u < distinct; u++) {
+            int i = shared == null ? u : shared.first(u);
+            add(g, at.wte + input.ids()[i] * c, dx, u * c, c);
+            add(g, at.wpe + input.positions()[i] * c, dx, u * c, c);
         }
-    }
-
-    /** dy * keep into {@code out}, or dy itself without dropout. */
-    private static float[] masked(float[] dy, float[] keep, float[] out, int n) {
-        if (keep == null) {
-            return dy;
-        }
-        multiply(dy, 0, keep, 0, out, 0, n);
-        return out;
     }
 
     /**
