@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -50,7 +51,8 @@ public final class EvalStage {
                          @JsonProperty("gold_trained_families") Comparison goldTrained,
                          @JsonProperty("gold_held_out_families") Comparison goldHeldOut,
                          @JsonProperty("gold_by_family") Map<String, Comparison> goldByFamily,
-                         @JsonProperty("reward_model") Comparison rewardModel) {
+                         @JsonProperty("reward_model") Comparison rewardModel,
+                         @JsonProperty("reward_model_by_family") Map<String, Comparison> rewardModelByFamily) {
     }
 
     /**
@@ -207,18 +209,28 @@ public final class EvalStage {
         Comparison trained = null;
         Comparison heldOut = null;
         Map<String, Comparison> byFamily = new TreeMap<>();
+        // The RM beside the gold judge per family shows where a policy found what the RM overrates.
+        Map<String, Comparison> rmByFamily = new TreeMap<>();
+        List<String> families = s.stream().map(PolicySampleScorer.PromptScores::task).filter(t -> t != null)
+                .distinct().sorted().toList();
         if (gold) {
-            all = compare(s, x -> true, p, b, seed);
-            trained = compare(s, x -> world.trainedFamilies().contains(x.task()), p, b, seed);
-            heldOut = compare(s, x -> world.heldOutFamilies().contains(x.task()), p, b, seed);
-            for (String f : s.stream().map(PolicySampleScorer.PromptScores::task).filter(t -> t != null).distinct()
-                    .sorted().toList()) {
-                byFamily.put(f, compare(s, x -> f.equals(x.task()), p, b, seed));
+            all = compare(s, x -> true, PolicySampleScorer.PromptScores::gold, p, b, seed);
+            trained = compare(s, x -> world.trainedFamilies().contains(x.task()), PolicySampleScorer.PromptScores::gold,
+                    p, b, seed);
+            heldOut = compare(s, x -> world.heldOutFamilies().contains(x.task()), PolicySampleScorer.PromptScores::gold,
+                    p, b, seed);
+            for (String f : families) {
+                byFamily.put(f, compare(s, x -> f.equals(x.task()), PolicySampleScorer.PromptScores::gold, p, b, seed));
             }
         }
-        Comparison byRm = rm ? Comparison.of(s.stream().mapToDouble(x -> x.rm()[p]).toArray(),
-                s.stream().mapToDouble(x -> x.rm()[b]).toArray(), seed) : null;
-        return new Versus(all, trained, heldOut, byFamily, byRm);
+        Comparison byRm = null;
+        if (rm) {
+            byRm = compare(s, x -> true, PolicySampleScorer.PromptScores::rm, p, b, seed);
+            for (String f : families) {
+                rmByFamily.put(f, compare(s, x -> f.equals(x.task()), PolicySampleScorer.PromptScores::rm, p, b, seed));
+            }
+        }
+        return new Versus(all, trained, heldOut, byFamily, byRm, rmByFamily);
     }
 
     private static PolicyFigures figures(List<PolicySampleScorer.PromptScores> s, int p, long seed) {
@@ -246,10 +258,12 @@ public final class EvalStage {
     }
 
     private static Comparison compare(List<PolicySampleScorer.PromptScores> s,
-                                      Predicate<PolicySampleScorer.PromptScores> which, int p, int b, long seed) {
+                                      Predicate<PolicySampleScorer.PromptScores> which,
+                                      Function<PolicySampleScorer.PromptScores, double[]> score, int p, int b,
+                                      long seed) {
         List<PolicySampleScorer.PromptScores> some = s.stream().filter(which).toList();
-        return Comparison.of(some.stream().mapToDouble(x -> x.gold()[p]).toArray(),
-                some.stream().mapToDouble(x -> x.gold()[b]).toArray(), seed);
+        return Comparison.of(some.stream().mapToDouble(x -> score.apply(x)[p]).toArray(),
+                some.stream().mapToDouble(x -> score.apply(x)[b]).toArray(), seed);
     }
 
     /** Held-out pre-training loss and (with instructgpt.eval.cloze) cloze accuracy of every policy, into tax and cloze. */

@@ -53,6 +53,12 @@ class EvalStageTest {
                         null, null);
             }
         }
+        Gpt2Model rm = Gpt2Model.create(GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2).asScalarModel(),
+                DataType.FLOAT, true);
+        rm.initialize(3);
+        rm.initializeScoreHead(4);
+        ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve("rm").toUri()), rm, new ByteLevelTokenizer(),
+                null, null);
     }
 
     private static EvalStage.Report run(String out, int partitions, String... more) {
@@ -143,6 +149,26 @@ class EvalStageTest {
         assertEquals(r.pretrainLoss().get("b").loss().value(), one.pretrainLoss().get("b").loss().value(), 1e-9);
         assertEquals(fb.kl().value(), one.figures().get("b").kl().value(), 1e-9);
         assertEquals(r.cloze().get("b").accuracy().value(), one.cloze().get("b").accuracy().value(), 1e-12);
+    }
+
+    @Test
+    void theRewardModelIsComparedPerFamilyBesideTheGoldJudge() throws Exception {
+        EvalStage.Report r = run("eval-rm", 2, "instructgpt.eval.reward-model=\"" + tmp.resolve("rm") + "\"",
+                "instructgpt.eval.pretrain=\"\"", "instructgpt.eval.cloze=false",
+                "instructgpt.eval.truthfulqa.max-questions=0");
+        EvalStage.Versus same = r.versus().get("same");
+        EvalStage.Versus b = r.versus().get("b");
+        assertEquals(b.goldByFamily().keySet(), b.rewardModelByFamily().keySet());
+        double weighted = 0;
+        for (var e : b.rewardModelByFamily().entrySet()) {
+            assertEquals(b.goldByFamily().get(e.getKey()).prompts(), e.getValue().prompts(), e.getKey());
+            weighted += e.getValue().prompts() * e.getValue().difference().value();
+            assertEquals(0.0, same.rewardModelByFamily().get(e.getKey()).difference().value(), 0.0, e.getKey());
+        }
+        // Per-prompt differences averaged per family and weighted back by prompts are the overall difference.
+        assertEquals(b.rewardModel().difference().value(), weighted / r.prompts(), 1e-9);
+        assertTrue(Math.abs(b.rewardModel().difference().value()) > 1e-6, "two random policies tie on the RM");
+        assertTrue(java.nio.file.Files.readString(tmp.resolve("eval-rm/eval.json")).contains("reward_model_by_family"));
     }
 
     @Test
