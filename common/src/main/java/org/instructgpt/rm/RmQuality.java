@@ -38,12 +38,14 @@ public final class RmQuality {
                          @JsonProperty("heldout_accuracy") Estimate heldoutAccuracy,
                          @JsonProperty("labeler_agreement") Estimate labelerAgreement,
                          @JsonProperty("gold_accuracy") Estimate goldAccuracy,
-                         @JsonProperty("labels_gold_accuracy") Estimate labelsGoldAccuracy) {
+                         @JsonProperty("labels_gold_accuracy") Estimate labelsGoldAccuracy,
+                         @JsonProperty("gold_accuracy_by_family") Map<String, Estimate> goldAccuracyByFamily,
+                         @JsonProperty("labels_gold_accuracy_by_family") Map<String, Estimate> labelsGoldAccuracyByFamily) {
     }
 
     /** Pair counts of one prompt: [pairs, agreeing] for each comparison made. */
-    record Counts(int k, int[] labels, int[] heldout, int[] labelsVsHeldout, int[] gold, int[] labelsVsGold)
-            implements Serializable {
+    record Counts(int k, String family, int[] labels, int[] heldout, int[] labelsVsHeldout, int[] gold,
+                  int[] labelsVsGold) implements Serializable {
     }
 
     /** The executor side: what one partition of comparisons needs to count its pairs. */
@@ -85,11 +87,14 @@ public final class RmQuality {
                 labels[i] = -c.candidates().get(i).rank();
             }
             if (judge == null) {
-                return new Counts(k, agreement(labels, s), null, null, null, null);
+                return new Counts(k, null, agreement(labels, s), null, null, null, null);
             }
             double[] gold = new double[k];
+            String family = null;
             for (int i = 0; i < k; i++) {
-                gold[i] = judge.judgePrompt(c.prompt(), c.candidates().get(i).completion()).score();
+                GoldJudge.Verdict v = judge.judgePrompt(c.prompt(), c.candidates().get(i).completion());
+                gold[i] = v.score();
+                family = v.family();
             }
             int[] ho = heldout.labeler(heldout.labelerOf(c.groupId())).rankWithTies(gold,
                     new java.util.SplittableRandom(Seeds.derive(seed, c.promptId().hashCode(), 0x4e1d)));
@@ -97,8 +102,8 @@ public final class RmQuality {
             for (int i = 0; i < k; i++) {
                 held[i] = -ho[i];
             }
-            return new Counts(k, agreement(labels, s), agreement(held, s), agreement(held, labels), agreement(gold, s),
-                    agreement(gold, labels));
+            return new Counts(k, family, agreement(labels, s), agreement(held, s), agreement(held, labels),
+                    agreement(gold, s), agreement(gold, labels));
         }
     }
 
@@ -132,11 +137,23 @@ public final class RmQuality {
         counts.stream().map(Counts::k).distinct().sorted().forEach(k -> byK.put("k" + k,
                 estimate(counts.stream().filter(c -> c.k() == k).map(Counts::labels).toList(), seed)));
         boolean world = judge != null;
+        // Per task family: where the RM (and the labels it learned from) orders responses as the gold judge does,
+        // and so where PPO can gain on the judge rather than on the RM's mistakes.
+        Map<String, Estimate> goldByFamily = new TreeMap<>();
+        Map<String, Estimate> labelsGoldByFamily = new TreeMap<>();
+        if (world) {
+            counts.stream().map(Counts::family).distinct().sorted().forEach(f -> {
+                List<Counts> some = counts.stream().filter(c -> f.equals(c.family())).toList();
+                goldByFamily.put(f, estimate(some.stream().map(Counts::gold).toList(), seed));
+                labelsGoldByFamily.put(f, estimate(some.stream().map(Counts::labelsVsGold).toList(), seed));
+            });
+        }
         return new Report(counts.size(), estimate(counts.stream().map(Counts::labels).toList(), seed), byK,
                 world ? estimate(counts.stream().map(Counts::heldout).toList(), seed) : Estimate.none("bootstrap"),
                 world ? estimate(counts.stream().map(Counts::labelsVsHeldout).toList(), seed) : Estimate.none("bootstrap"),
                 world ? estimate(counts.stream().map(Counts::gold).toList(), seed) : Estimate.none("bootstrap"),
-                world ? estimate(counts.stream().map(Counts::labelsVsGold).toList(), seed) : Estimate.none("bootstrap"));
+                world ? estimate(counts.stream().map(Counts::labelsVsGold).toList(), seed) : Estimate.none("bootstrap"),
+                goldByFamily, labelsGoldByFamily);
     }
 
     private static Estimate estimate(List<int[]> perPrompt, long seed) {

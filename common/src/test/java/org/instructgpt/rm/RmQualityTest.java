@@ -14,6 +14,7 @@ import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.GptConfig;
 import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.tokenizer.ByteLevelTokenizer;
+import org.instructgpt.stats.Estimate;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.LabelerPool;
 import org.instructgpt.world.WorldGenerator;
@@ -75,9 +76,19 @@ class RmQualityTest {
         assertTrue(q.labelsGoldAccuracy().above(0.6), "labels against gold " + q.labelsGoldAccuracy());
         assertTrue(q.goldAccuracy().n() > 0 && q.heldoutAccuracy().n() > 0 && q.accuracy().n() > 0);
         assertTrue(q.accuracyByK().containsKey("k4"), q.accuracyByK().toString());
+        // Per family: every family of the prompts, the prompts split among them, the same pair counting.
+        java.util.Set<String> families = new java.util.TreeSet<>(all.map(c -> judge.judgePrompt(c.prompt(), "").family())
+                .collect());
+        assertEquals(families, q.goldAccuracyByFamily().keySet());
+        assertEquals(families, q.labelsGoldAccuracyByFamily().keySet());
+        assertEquals(q.goldAccuracy().n(), q.goldAccuracyByFamily().values().stream().mapToLong(Estimate::n).sum());
+        double lo = q.goldAccuracyByFamily().values().stream().mapToDouble(Estimate::value).min().orElseThrow();
+        double hi = q.goldAccuracyByFamily().values().stream().mapToDouble(Estimate::value).max().orElseThrow();
+        assertTrue(lo <= q.goldAccuracy().value() && q.goldAccuracy().value() <= hi, lo + " " + q.goldAccuracy() + " " + hi);
         assertEquals(q, RmQuality.measure(all, model, 96, 16, judge, heldout, 5), "reproducible");
         RmQuality.Report noWorld = RmQuality.measure(all, model, 96, 16, null, null, 5);
         assertEquals(q.accuracy(), noWorld.accuracy());
         assertEquals(0, noWorld.goldAccuracy().n());
+        assertTrue(noWorld.goldAccuracyByFamily().isEmpty());
     }
 }
