@@ -17,11 +17,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
+import static org.instructgpt.model.cpu.ArrayDropout.masked;
+import static org.instructgpt.model.cpu.ArrayDropout.scaledKeep;
 import static org.instructgpt.model.cpu.ArrayKernels.add;
 import static org.instructgpt.model.cpu.ArrayKernels.gelu;
 import static org.instructgpt.model.cpu.ArrayKernels.geluBackward;
-import static org.instructgpt.model.cpu.ArrayDropout.masked;
-import static org.instructgpt.model.cpu.ArrayDropout.scaledKeep;
 import static org.instructgpt.model.cpu.ArrayKernels.multiply;
 
 /**
