@@ -56,7 +56,7 @@ final class RunReportText {
         JsonNode d = v.path("ppo-ptx").path("gold_trained_families");
         row(s, 1, "PPO-ptx preferred over SFT", "labelers prefer PPO-ptx to SFT at every model size",
                 "gold difference " + est(d.path("difference")) + ", win rate " + est(d.path("win_rate")),
-                verdict(d.path("difference").path("low").asDouble(Double.NaN) > 0, !d.isMissingNode()));
+                gain(d.path("difference"), !d.isMissingNode()));
         row(s, 2, "a small PPO-ptx model preferred over a larger base or SFT model",
                 "1.3B InstructGPT preferred to 175B GPT-3", smaller(e, small), smallerVerdict(e, small));
         JsonNode fs = f.path("sft").path("falsehood_rate");
@@ -99,7 +99,7 @@ final class RunReportText {
         row(s, 7, "generalisation to held-out task families",
                 "follows instructions outside the fine-tuning distribution (code, other languages)",
                 "gold difference on the held-out families " + est(h),
-                verdict(h.path("low").asDouble(Double.NaN) > 0, !h.isMissingNode()));
+                gain(h, !h.isMissingNode()));
         s.append('\n');
     }
 
@@ -150,8 +150,8 @@ final class RunReportText {
         if (base.isMissingNode()) {
             return "not measured";
         }
-        String v = verdict(base.path("low").asDouble(Double.NaN) > 0, true) + " against base";
-        return sft.isMissingNode() ? v : v + "; against SFT: " + verdict(sft.path("low").asDouble(Double.NaN) > 0, true);
+        String v = gain(base, true) + " against base";
+        return sft.isMissingNode() ? v : v + "; against SFT: " + gain(sft, true);
     }
 
     /** The small policy against a larger one on the trained families, from versus_baseline or also_compared. */
@@ -202,6 +202,17 @@ final class RunReportText {
 
     private static void row(StringBuilder s, int n, String finding, String paper, String here, String verdict) {
         s.append(String.format("| %d | %s | %s | %s | %s |%n", n, finding, paper, here, verdict));
+    }
+
+    /**
+     * Whether a difference that the paper found positive is positive here; one whose interval is below zero is a
+     * regression, not an absence of effect, and is said so.
+     */
+    static String gain(JsonNode difference, boolean measured) {
+        if (measured && difference.path("high").asDouble(Double.NaN) < 0) {
+            return "**not reproduced**: the opposite (the interval is below zero)";
+        }
+        return verdict(difference.path("low").asDouble(Double.NaN) > 0, measured);
     }
 
     private static String verdict(boolean shown, boolean measured) {
