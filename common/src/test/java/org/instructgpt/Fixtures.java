@@ -7,6 +7,8 @@ import org.instructgpt.io.ModelCheckpoint;
 import org.instructgpt.io.SafeTensorsReader;
 import org.instructgpt.model.EngineKind;
 import org.instructgpt.model.Gpt2Model;
+import org.instructgpt.model.GptConfig;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -54,6 +56,17 @@ public final class Fixtures {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A reward model of {@code cfg}'s shape with random weights (the body from {@code seed}, the scalar head from
+     * {@code seed + 1}) and the byte-level tokenizer, saved as a checkpoint at {@code dir}.
+     */
+    public static void saveRandomRewardModel(Path dir, GptConfig cfg, long seed) throws IOException {
+        Gpt2Model rm = Gpt2Model.create(cfg.asScalarModel(), DataType.FLOAT, true);
+        rm.initialize(seed);
+        rm.initializeScoreHead(seed + 1);
+        ModelCheckpoint.save(localFs(), dir, rm, new ByteLevelTokenizer(), null, null);
     }
 
     /** reference.safetensors: inputs, logits, loss, gradients, generations, reward scores. */

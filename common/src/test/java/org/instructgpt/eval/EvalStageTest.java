@@ -53,12 +53,8 @@ class EvalStageTest {
                         null, null);
             }
         }
-        Gpt2Model rm = Gpt2Model.create(GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2).asScalarModel(),
-                DataType.FLOAT, true);
-        rm.initialize(3);
-        rm.initializeScoreHead(4);
-        ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve("rm").toUri()), rm, new ByteLevelTokenizer(),
-                null, null);
+        Fixtures.saveRandomRewardModel(new Path(tmp.resolve("rm").toUri()),
+                GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2), 3);
     }
 
     private static EvalStage.Report run(String out, int partitions, String... more) {

@@ -73,11 +73,7 @@ class PpoStageTest {
         policy.initialize(1);
         ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve("policy").toString()), policy,
                 new ByteLevelTokenizer(), null, null);
-        Gpt2Model rm = Gpt2Model.create(cfg.asScalarModel(), DataType.FLOAT, true);
-        rm.initialize(2);
-        rm.initializeScoreHead(3);
-        ModelCheckpoint.save(Fixtures.localFs(), new Path(tmp.resolve("rm").toString()), rm, new ByteLevelTokenizer(),
-                null, null);
+        Fixtures.saveRandomRewardModel(new Path(tmp.resolve("rm").toString()), cfg, 2);
         List<DataRecord.Prompt> prompts = new ArrayList<>();
         List<DataRecord.Document> docs = new ArrayList<>();
         for (int i = 0; i < 40; i++) {

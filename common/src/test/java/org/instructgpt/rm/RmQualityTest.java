@@ -10,11 +10,9 @@ import org.instructgpt.data.ChatTemplate;
 import org.instructgpt.data.DataRecord;
 import org.instructgpt.data.DatasetKind;
 import org.instructgpt.data.DatasetReader;
-import org.instructgpt.model.Gpt2Model;
 import org.instructgpt.model.GptConfig;
-import org.instructgpt.io.ModelCheckpoint;
-import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.instructgpt.stats.Estimate;
+import org.instructgpt.tokenizer.ByteLevelTokenizer;
 import org.instructgpt.world.GoldJudge;
 import org.instructgpt.world.LabelerPool;
 import org.instructgpt.world.WorldGenerator;
@@ -22,7 +20,6 @@ import org.instructgpt.world.WorldReport;
 import org.instructgpt.world.WorldStage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 
 import java.util.List;
 
@@ -54,12 +51,8 @@ class RmQualityTest {
         String world = tmp.resolve("world").toString();
         WorldStage.run(spark, Configs.load(null, List.of("instructgpt.world.output=\"" + world + "\"",
                 "instructgpt.world.scale=0.3", "instructgpt.world.customers=60")));
-        Gpt2Model rm = Gpt2Model.create(GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2).asScalarModel(),
-                DataType.FLOAT, true);
-        rm.initialize(3);
-        rm.initializeScoreHead(4);
         String model = tmp.resolve("rm").toString();
-        ModelCheckpoint.save(Fixtures.localFs(), new Path(model), rm, new ByteLevelTokenizer(), null, null);
+        Fixtures.saveRandomRewardModel(new Path(model), GptConfig.of(ByteLevelTokenizer.VOCAB, 128, 32, 2, 2), 3);
 
         WorldReport report = WorldReport.read(world);
         GoldJudge judge = new GoldJudge(WorldGenerator.factSeed(report.seed()),

@@ -49,10 +49,7 @@ class SftSelectionStageTest {
                     new ByteLevelTokenizer(), null, Provenance.of("sft").put("epoch", e).put("step", 5 * e)
                             .put("validation_loss", 2.0 - 0.1 * e));
         }
-        Gpt2Model rm = Gpt2Model.create(CFG.asScalarModel(), DataType.FLOAT, true);
-        rm.initialize(3);
-        rm.initializeScoreHead(4);
-        ModelCheckpoint.save(fs, new Path(tmp.resolve("rm").toString()), rm, new ByteLevelTokenizer(), null, null);
+        Fixtures.saveRandomRewardModel(new Path(tmp.resolve("rm").toString()), CFG, 3);
         List<DataRecord.Demonstration> all = new ArrayList<>();
         for (int i = 0; i < 24; i++) {
             DataRecord.Demonstration d = new DataRecord.Demonstration("p" + i, "\n\nHuman: say " + i + "\n\nAssistant:",
