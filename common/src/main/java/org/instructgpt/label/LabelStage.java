@@ -20,6 +20,7 @@ import org.instructgpt.world.WorldReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -49,7 +50,13 @@ public final class LabelStage {
         if (k < 2 || k > 9) {
             throw new IllegalArgumentException("instructgpt.label.k = " + k + ": a labeler ranks 2 to 9 responses (the paper: 4 to 9)");
         }
-        PolicyLabeler labeler = new PolicyLabeler(c.getStringList("policies"), seed, k,
+        List<DegenerateVariant> variants = c.getStringList("variants").stream()
+                .map(v -> DegenerateVariant.named(v, "instructgpt.label.variants")).toList();
+        if (k + variants.size() > 9) {
+            throw new IllegalArgumentException("instructgpt.label.variants: with k = " + k + " a labeler would rank "
+                    + (k + variants.size()) + " responses; at most " + (9 - k) + " variants fit in 9");
+        }
+        PolicyLabeler labeler = new PolicyLabeler(c.getStringList("policies"), seed, k, variants,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0),
                 c.getInt("prompts-per-batch"), new GoldJudge(WorldGenerator.factSeed(report.seed()), template),
                 new LabelerPool(seed, report.labelerTemperature(), c.getInt("labelers"), c.getDouble("labeler-spread")));
@@ -77,7 +84,8 @@ public final class LabelStage {
                 DatasetIO.write(spark, comparisons, DatasetKind.COMPARISONS, staging.toString());
                 DatasetReader.writeRejects(spark, prompts, staging.toString(), "prompts");
             });
-            LOG.info("label: {} prompts labeled with {} samples each into {}; skipped {}", n, k, output, skipped);
+            LOG.info("label: {} prompts labeled with {} samples and variants {} each into {}; skipped {}", n, k,
+                    variants, output, skipped);
             return new Summary(n, skipped, output);
         } finally {
             labeled.unpersist();

@@ -24,14 +24,18 @@ import java.util.SplittableRandom;
  * sample does not depend on its batch, its partition or a task retry), the distinct ones judged by the gold judge
  * and ranked by the prompt's labeler, equally good ones tied, as a comparison. A prompt with fewer than two distinct
  * samples, or whose samples are all equally good, is skipped (its comparison would have no pair) and counted.
+ * Each of {@code variants} adds a candidate per prompt, a {@link DegenerateVariant} of one of its distinct samples
+ * (taken in turn), judged and ranked with them.
  */
-public record PolicyLabeler(List<String> policies, long seed, int k, SamplingConfig sampling, int promptsPerBatch,
-                            GoldJudge judge, LabelerPool labelers) implements Serializable {
+public record PolicyLabeler(List<String> policies, long seed, int k, List<DegenerateVariant> variants,
+                            SamplingConfig sampling,
+                            int promptsPerBatch, GoldJudge judge, LabelerPool labelers) implements Serializable {
     public PolicyLabeler {
         if (policies.isEmpty() || policies.size() > k) {
             throw new IllegalArgumentException("need 1 to K = " + k + " policies, got " + policies.size());
         }
         policies = List.copyOf(policies);
+        variants = List.copyOf(variants);
     }
 
     /** A prompt's comparison, or null with the reason it was skipped. */
@@ -102,6 +106,14 @@ public record PolicyLabeler(List<String> policies, long seed, int k, SamplingCon
                 // Distinct as the import's validation sees it: the same answer up to surrounding whitespace.
                 if (!text.isBlank() && seen.add(text.strip())) {
                     distinct.put(text, judge.judgePrompt(src.prompt(), text).score());
+                }
+            }
+            List<String> sampled = new ArrayList<>(distinct.keySet());
+            for (int v = 0; v < variants.size() && !sampled.isEmpty(); v++) {
+                String variant = variants.get(v).of(sampled.get(v % sampled.size()),
+                        new SplittableRandom(Seeds.derive(seed, key(src), 0x52554e, v)));
+                if (variant != null && seen.add(variant.strip())) {
+                    distinct.put(variant, judge.judgePrompt(src.prompt(), variant).score());
                 }
             }
             if (distinct.size() < 2) {

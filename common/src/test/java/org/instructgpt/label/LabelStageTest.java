@@ -67,11 +67,11 @@ class LabelStageTest {
 
     @Test
     void kIsSplitEvenlyOverThePolicies() {
-        PolicyLabeler l = new PolicyLabeler(List.of("a", "b", "c"), 1, 7,
+        PolicyLabeler l = new PolicyLabeler(List.of("a", "b", "c"), 1, 7, List.of(),
                 org.instructgpt.generate.SamplingConfig.greedy(1), 1, null, null);
         assertEquals(List.of(3, 2, 2), List.of(l.samplesOf(0), l.samplesOf(1), l.samplesOf(2)));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new PolicyLabeler(
-                List.of("a", "b", "c"), 1, 2, org.instructgpt.generate.SamplingConfig.greedy(1), 1, null, null));
+                List.of("a", "b", "c"), 1, 2, List.of(), org.instructgpt.generate.SamplingConfig.greedy(1), 1, null, null));
     }
 
     @Test
@@ -109,6 +109,39 @@ class LabelStageTest {
         // The same seed gives the same comparisons, whatever the batching of prompts in a generation batch.
         assertEquals(a, run("b", "instructgpt.label.prompts-per-batch=1"));
         assertNotEquals(a, run("c", "instructgpt.seed=99"));
+    }
+
+    /** Degenerate variants join the same samples as extra candidates: one with a run, one shorter than a sample. */
+    @Test
+    void variantsAreRankedWithTheSamples() {
+        java.util.Map<String, DataRecord.Comparison> plain = new java.util.HashMap<>();
+        for (DataRecord r : run("plain")) {
+            plain.put(((DataRecord.Comparison) r).promptId(), (DataRecord.Comparison) r);
+        }
+        int more = 0;
+        for (DataRecord r : run("runs", "instructgpt.label.variants=[run, deletion]")) {
+            DataRecord.Comparison c = (DataRecord.Comparison) r;
+            assertTrue(c.candidates().size() <= 6, "K + 2 at most: " + c.candidates().size());
+            DataRecord.Comparison p = plain.get(c.promptId());
+            if (p == null) {
+                continue;
+            }
+            Set<String> texts = new TreeSet<>();
+            c.candidates().forEach(x -> texts.add(x.completion()));
+            for (Candidate x : p.candidates()) {
+                assertTrue(texts.remove(x.completion()), "the samples are kept: " + x.completion());
+            }
+            assertTrue(texts.size() <= 2, "at most two variants: " + texts);
+            int runs = 0;
+            for (String v : texts) {
+                runs += v.matches("(?s).*(\\S)\\1\\1.*") ? 1 : 0;
+            }
+            assertTrue(runs >= texts.size() - 1, "at most one variant without a run of three (the deletion): " + texts);
+            more += texts.size();
+        }
+        assertTrue(more > plain.size(), "variants added: " + more + " over " + plain.size() + " prompts");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> run("too-many", "instructgpt.label.variants=[run, run, run, run, run, run]"));
     }
 
     /** A task that fails (its policy cannot be read) and is retried by Spark labels exactly as an unfaulted one. */
