@@ -23,13 +23,13 @@ import java.util.SplittableRandom;
  * came from several models; each sample from the prompt's own seed, so a
  * sample does not depend on its batch, its partition or a task retry), the distinct ones judged by the gold judge
  * and ranked by the prompt's labeler, equally good ones tied, as a comparison. A prompt with fewer than two distinct
- * samples, or whose samples are all equally good, is skipped (its comparison would have no pair) and counted.
+ * candidates, or whose candidates are all equally good, is skipped (its comparison would have no pair) and counted.
  * Each of {@code variants} adds a candidate per prompt, a {@link DegenerateVariant} of one of its distinct samples
  * (taken in turn), judged and ranked with them.
  */
 public record PolicyLabeler(List<String> policies, long seed, int k, List<DegenerateVariant> variants,
-                            SamplingConfig sampling,
-                            int promptsPerBatch, GoldJudge judge, LabelerPool labelers) implements Serializable {
+                            SamplingConfig sampling, int promptsPerBatch, GoldJudge judge, LabelerPool labelers)
+        implements Serializable {
     public PolicyLabeler {
         if (policies.isEmpty() || policies.size() > k) {
             throw new IllegalArgumentException("need 1 to K = " + k + " policies, got " + policies.size());
