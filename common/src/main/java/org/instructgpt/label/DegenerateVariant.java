@@ -28,7 +28,7 @@ enum DegenerateVariant {
                 return null;
             }
             // At least one character kept: an empty response is not a sample the policy could give.
-            int length = 1 + rng.nextInt(Math.max(1, body.length() / 2));
+            int length = 1 + rng.nextInt(body.length() / 2);
             int start = rng.nextInt(body.length() - length + 1);
             String out = body.substring(0, start) + body.substring(start + length);
             return out.isBlank() ? null : lead + out;

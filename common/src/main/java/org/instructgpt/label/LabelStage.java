@@ -47,14 +47,11 @@ public final class LabelStage {
         ChatTemplate template = ChatTemplate.from(root.getConfig("instructgpt.data.chat-template"));
         long seed = root.getLong("instructgpt.seed");
         int k = c.getInt("k");
-        if (k < 2 || k > 9) {
-            throw new IllegalArgumentException("instructgpt.label.k = " + k + ": a labeler ranks 2 to 9 responses (the paper: 4 to 9)");
-        }
         List<DegenerateVariant> variants = c.getStringList("variants").stream()
                 .map(v -> DegenerateVariant.named(v, "instructgpt.label.variants")).toList();
-        if (k + variants.size() > 9) {
-            throw new IllegalArgumentException("instructgpt.label.variants: with k = " + k + " a labeler would rank "
-                    + (k + variants.size()) + " responses; at most " + (9 - k) + " variants fit in 9");
+        if (k < 2 || k + variants.size() > 9) {
+            throw new IllegalArgumentException("instructgpt.label.k = " + k + " and " + variants.size()
+                    + " instructgpt.label.variants: a labeler ranks 2 to 9 responses (the paper: 4 to 9)");
         }
         PolicyLabeler labeler = new PolicyLabeler(c.getStringList("policies"), seed, k, variants,
                 new SamplingConfig(c.getInt("max-new-tokens"), c.getDouble("temperature"), 0, 1.0),
