@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# A reward-model screen: label a pipeline run's RM prompts (or reuse labels), train a reward model, run PPO-ptx over
+# several seeds against it from the run's selected SFT model and evaluate them together against SFT (docs/ppo.md).
+#   bench/rm_screen.sh RUN_DIR OUT "SEEDS" [--labels DIR] [--label-set key=value ...] [--rm-set key=value ...]
+#                      [--ppo-set key=value ...]
+# --labels DIR takes a comparisons dataset that exists (e.g. RUN_DIR/label) instead of labeling; --label-set, --rm-set
+# and --ppo-set go to the label, rm and every ppo run. OUT/label and OUT/rm are kept once finished (their _SUCCESS),
+# so an interrupted screen resumes. Prints the reward model's validation accuracy, then ppo_seeds.sh's figures.
+# Example, a second reward-model seed on the pipeline's own labels:
+#   bench/rm_screen.sh /tmp/run /tmp/screen "1234 1" --labels /tmp/run/label --rm-set instructgpt.seed=2
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+run="$1"; out="$2"; seeds="$3"; shift 3
+labels="$out/label"; label_sets=(); rm_sets=(); ppo_sets=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --labels) labels="$2" ;;
+    --label-set) label_sets+=(--set "$2") ;;
+    --rm-set) rm_sets+=(--set "$2") ;;
+    --ppo-set) ppo_sets+=(--set "$2") ;;
+    *) echo "rm_screen.sh: unknown option $1 (expected --labels, --label-set, --rm-set or --ppo-set)" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+mkdir -p "$out"
+if [[ ! -f "$labels/_SUCCESS" ]]; then
+  echo "label -> $labels (log $out/label.log)" >&2
+  "$here/bin/instructgpt" label --set "instructgpt.run-dir=$run" --set "instructgpt.label.output=$labels" \
+    ${label_sets[@]+"${label_sets[@]}"}\
+    > "$out/label.log" 2>&1 || { echo "label failed: $(tail -1 "$out/label.log") (log $out/label.log)" >&2; exit 1; }
+fi
+if [[ ! -f "$out/rm/_SUCCESS" ]]; then
+  echo "rm -> $out/rm (log $out/rm.log)" >&2
+  "$here/bin/instructgpt" rm --set "instructgpt.run-dir=$run" --set "instructgpt.rm.data=$labels" \
+    --set "instructgpt.rm.output=$out/rm" ${rm_sets[@]+"${rm_sets[@]}"}\
+    > "$out/rm.log" 2>&1 || { echo "rm failed: $(tail -1 "$out/rm.log") (log $out/rm.log)" >&2; exit 1; }
+  touch "$out/rm/_SUCCESS"  # the rm command leaves no marker of its own (the pipeline writes one per stage)
+fi
+python3 - "$out/rm/metrics.jsonl" <<'EOF'
+import json, sys
+v = [json.loads(line) for line in open(sys.argv[1]) if '"kind":"validation"' in line][-1]
+print(f"reward model: validation accuracy {v['accuracy']:.3f}, against gold {v.get('gold_accuracy', float('nan')):.3f}")
+EOF
+"$here/bench/ppo_seeds.sh" "$run" "$out/ppo" "$seeds" --set "instructgpt.ppo.reward-model=$out/rm/final" \
+  --set "instructgpt.ppo.value-model=$out/rm/final" ${ppo_sets[@]+"${ppo_sets[@]}"}
