@@ -15,7 +15,9 @@ for s in $seeds; do
   if [[ ! -f "$out/s$s/_SUCCESS" ]]; then
     echo "ppo seed $s -> $out/s$s (log $out/s$s.log)" >&2
     "$here/bin/instructgpt" ppo --set "instructgpt.run-dir=$run" --set "instructgpt.seed=$s" \
-      --set "instructgpt.ppo.output=$out/s$s" "$@" > "$out/s$s.log" 2>&1
+      --set "instructgpt.ppo.output=$out/s$s" "$@" > "$out/s$s.log" 2>&1 \
+      || { echo "ppo seed $s failed: $(tail -1 "$out/s$s.log") (log $out/s$s.log)" >&2; exit 1; }
+    touch "$out/s$s/_SUCCESS"  # the ppo command leaves no marker of its own (the pipeline writes one per stage)
   fi
   policies="$policies, {name = s$s, path = \"$out/s$s/final\"}"
 done

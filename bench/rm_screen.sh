@@ -10,9 +10,14 @@
 #   bench/rm_screen.sh /tmp/run /tmp/screen "1234 1" --labels /tmp/run/label --rm-set instructgpt.seed=2
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ $# -lt 3 ]]; then
+  echo "usage: bench/rm_screen.sh RUN_DIR OUT \"SEEDS\" [--labels DIR] [--label-set|--rm-set|--ppo-set k=v ...]" >&2
+  exit 2
+fi
 run="$1"; out="$2"; seeds="$3"; shift 3
 labels="$out/label"; label_sets=(); rm_sets=(); ppo_sets=()
 while [[ $# -gt 0 ]]; do
+  if [[ $# -lt 2 ]]; then echo "rm_screen.sh: $1 needs a value" >&2; exit 2; fi
   case "$1" in
     --labels) labels="$2" ;;
     --label-set) label_sets+=(--set "$2") ;;
@@ -26,13 +31,13 @@ mkdir -p "$out"
 if [[ ! -f "$labels/_SUCCESS" ]]; then
   echo "label -> $labels (log $out/label.log)" >&2
   "$here/bin/instructgpt" label --set "instructgpt.run-dir=$run" --set "instructgpt.label.output=$labels" \
-    ${label_sets[@]+"${label_sets[@]}"}\
+    ${label_sets[@]+"${label_sets[@]}"} \
     > "$out/label.log" 2>&1 || { echo "label failed: $(tail -1 "$out/label.log") (log $out/label.log)" >&2; exit 1; }
 fi
 if [[ ! -f "$out/rm/_SUCCESS" ]]; then
   echo "rm -> $out/rm (log $out/rm.log)" >&2
   "$here/bin/instructgpt" rm --set "instructgpt.run-dir=$run" --set "instructgpt.rm.data=$labels" \
-    --set "instructgpt.rm.output=$out/rm" ${rm_sets[@]+"${rm_sets[@]}"}\
+    --set "instructgpt.rm.output=$out/rm" ${rm_sets[@]+"${rm_sets[@]}"} \
     > "$out/rm.log" 2>&1 || { echo "rm failed: $(tail -1 "$out/rm.log") (log $out/rm.log)" >&2; exit 1; }
   touch "$out/rm/_SUCCESS"  # the rm command leaves no marker of its own (the pipeline writes one per stage)
 fi
