@@ -8,17 +8,13 @@
 # finished (its _SUCCESS) is kept, so an interrupted study resumes.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$here/bench/marked_step.sh"
 run="$1"; out="$2"; seeds="$3"; shift 3
 mkdir -p "$out"
 policies="{name = sft, path = \"$run/sft-select/selected\"}"
 for s in $seeds; do
-  if [[ ! -f "$out/s$s/_SUCCESS" ]]; then
-    echo "ppo seed $s -> $out/s$s (log $out/s$s.log)" >&2
-    "$here/bin/instructgpt" ppo --set "instructgpt.run-dir=$run" --set "instructgpt.seed=$s" \
-      --set "instructgpt.ppo.output=$out/s$s" "$@" > "$out/s$s.log" 2>&1 \
-      || { echo "ppo seed $s failed: $(tail -1 "$out/s$s.log") (log $out/s$s.log)" >&2; exit 1; }
-    touch "$out/s$s/_SUCCESS"  # the ppo command leaves no marker of its own (the pipeline writes one per stage)
-  fi
+  marked_step "ppo seed $s" "$out/s$s" "$out/s$s.log" "$here/bin/instructgpt" ppo --set "instructgpt.run-dir=$run" \
+    --set "instructgpt.seed=$s" --set "instructgpt.ppo.output=$out/s$s" "$@"
   policies="$policies, {name = s$s, path = \"$out/s$s/final\"}"
 done
 echo "eval of $seeds against sft -> $out/eval (log $out/eval.log)" >&2

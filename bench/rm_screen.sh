@@ -10,6 +10,7 @@
 #   bench/rm_screen.sh /tmp/run /tmp/screen "1234 1" --labels /tmp/run/label --rm-set instructgpt.seed=2
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$here/bench/marked_step.sh"
 if [[ $# -lt 3 ]]; then
   echo "usage: bench/rm_screen.sh RUN_DIR OUT \"SEEDS\" [--labels DIR] [--label-set|--rm-set|--ppo-set k=v ...]" >&2
   exit 2
@@ -28,19 +29,10 @@ while [[ $# -gt 0 ]]; do
   shift 2
 done
 mkdir -p "$out"
-if [[ ! -f "$labels/_SUCCESS" ]]; then
-  echo "label -> $labels (log $out/label.log)" >&2
-  "$here/bin/instructgpt" label --set "instructgpt.run-dir=$run" --set "instructgpt.label.output=$labels" \
-    ${label_sets[@]+"${label_sets[@]}"} \
-    > "$out/label.log" 2>&1 || { echo "label failed: $(tail -1 "$out/label.log") (log $out/label.log)" >&2; exit 1; }
-fi
-if [[ ! -f "$out/rm/_SUCCESS" ]]; then
-  echo "rm -> $out/rm (log $out/rm.log)" >&2
-  "$here/bin/instructgpt" rm --set "instructgpt.run-dir=$run" --set "instructgpt.rm.data=$labels" \
-    --set "instructgpt.rm.output=$out/rm" ${rm_sets[@]+"${rm_sets[@]}"} \
-    > "$out/rm.log" 2>&1 || { echo "rm failed: $(tail -1 "$out/rm.log") (log $out/rm.log)" >&2; exit 1; }
-  touch "$out/rm/_SUCCESS"  # the rm command leaves no marker of its own (the pipeline writes one per stage)
-fi
+marked_step label "$labels" "$out/label.log" "$here/bin/instructgpt" label --set "instructgpt.run-dir=$run" \
+  --set "instructgpt.label.output=$labels" ${label_sets[@]+"${label_sets[@]}"}
+marked_step rm "$out/rm" "$out/rm.log" "$here/bin/instructgpt" rm --set "instructgpt.run-dir=$run" \
+  --set "instructgpt.rm.data=$labels" --set "instructgpt.rm.output=$out/rm" ${rm_sets[@]+"${rm_sets[@]}"}
 python3 - "$out/rm/metrics.jsonl" <<'EOF'
 import json, sys
 v = [json.loads(line) for line in open(sys.argv[1]) if '"kind":"validation"' in line][-1]
