@@ -16,11 +16,11 @@ if [[ $# -lt 3 ]]; then
   exit 2
 fi
 run="$1"; out="$2"; seeds="$3"; shift 3
-labels="$out/label"; label_sets=(); rm_sets=(); ppo_sets=()
+labels="$out/label"; given_labels=""; label_sets=(); rm_sets=(); ppo_sets=()
 while [[ $# -gt 0 ]]; do
   if [[ $# -lt 2 ]]; then echo "rm_screen.sh: $1 needs a value" >&2; exit 2; fi
   case "$1" in
-    --labels) labels="$2" ;;
+    --labels) labels="$2"; given_labels=1 ;;
     --label-set) label_sets+=(--set "$2") ;;
     --rm-set) rm_sets+=(--set "$2") ;;
     --ppo-set) ppo_sets+=(--set "$2") ;;
@@ -29,8 +29,11 @@ while [[ $# -gt 0 ]]; do
   shift 2
 done
 mkdir -p "$out"
-marked_step label "$labels" "$out/label.log" "$here/bin/instructgpt" label --set "instructgpt.run-dir=$run" \
-  --set "instructgpt.label.output=$labels" ${label_sets[@]+"${label_sets[@]}"}
+# Labels given are read, never labeled into: they need not carry a marker.
+if [[ -z "$given_labels" ]]; then
+  marked_step label "$labels" "$out/label.log" "$here/bin/instructgpt" label --set "instructgpt.run-dir=$run" \
+    --set "instructgpt.label.output=$labels" ${label_sets[@]+"${label_sets[@]}"}
+fi
 marked_step rm "$out/rm" "$out/rm.log" "$here/bin/instructgpt" rm --set "instructgpt.run-dir=$run" \
   --set "instructgpt.rm.data=$labels" --set "instructgpt.rm.output=$out/rm" ${rm_sets[@]+"${rm_sets[@]}"}
 python3 - "$out/rm/metrics.jsonl" <<'EOF'

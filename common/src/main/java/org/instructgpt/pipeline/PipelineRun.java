@@ -3,25 +3,24 @@ package org.instructgpt.pipeline;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.instructgpt.io.CompletionMarker;
 import org.instructgpt.io.Fs;
 import org.instructgpt.report.MemoryUse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The stages of one pipeline run, in order. A stage whose output directory holds {@code _SUCCESS} is complete and is
+ * The stages of one pipeline run, in order. A stage whose output holds its {@link CompletionMarker} is complete and is
  * skipped; otherwise it runs (stages that train resume from their newest valid checkpoint, so a killed run
- * continues) and {@code _SUCCESS} is written into its output when it returns. What each stage took is kept for the
+ * continues) and the marker is written into its output when it returns. What each stage took is kept for the
  * report and written to {@code <run-dir>/pipeline.json} after every stage.
  */
 public final class PipelineRun {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRun.class);
-    public static final String MARKER = "_SUCCESS";
     private final Path runDir;
     private final List<StageTime> stages = new ArrayList<>();
 
@@ -74,19 +73,10 @@ public final class PipelineRun {
         return List.copyOf(stages);
     }
 
-    public static boolean complete(String output) {
-        Path marker = new Path(output, MARKER);
-        try {
-            return Fs.of(marker).exists(marker);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + marker + ": " + e.getMessage(), e);
-        }
-    }
-
     /** Runs {@code body} unless {@code output} is complete; marks it complete after. */
     public void stage(String name, String output, Body body) throws Exception {
-        if (complete(output)) {
-            LOG.info("pipeline: {} is complete ({}), skipped", name, new Path(output, MARKER));
+        if (CompletionMarker.isComplete(output)) {
+            LOG.info("pipeline: {} is complete ({}), skipped", name, new Path(output, CompletionMarker.NAME));
             System.err.printf("pipeline: %s skipped: %s is complete%n", name, output);
             StageTime earlier = before.get(name);
             stages.add(new StageTime(name, output, true, earlier == null ? Double.NaN : earlier.seconds(),
@@ -95,10 +85,7 @@ public final class PipelineRun {
             MemoryUse.resetPeaks();
             long start = System.nanoTime();
             body.run();
-            Path marker = new Path(output, MARKER);
-            FileSystem fs = Fs.of(marker);
-            fs.mkdirs(new Path(output));
-            fs.create(marker, true).close();
+            CompletionMarker.mark(output);
             double seconds = (System.nanoTime() - start) / 1e9;
             MemoryUse mem = MemoryUse.now();
             LOG.info("pipeline: {} done in {}; resident peak {} MB, heap peak {} MB, heap after GC {} MB, off-heap {} MB",

@@ -10,6 +10,7 @@ import org.instructgpt.data.ImportStats;
 import org.instructgpt.data.Limits;
 import org.instructgpt.data.SplitAssigner;
 import org.instructgpt.data.importers.Formats;
+import org.instructgpt.io.CompletionMarker;
 import org.instructgpt.spark.SparkSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,9 +54,10 @@ public final class ImportCommand implements Callable<Integer> {
         try {
             ImportStats stats = DatasetImporter.run(spark, inputs, output, s);
             System.err.println("imported " + stats.summary() + " -> " + output);
-            return 0;
         } finally {
             spark.stop();
         }
+        CompletionMarker.mark(output);
+        return 0;
     }
 }

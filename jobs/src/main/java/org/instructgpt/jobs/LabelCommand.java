@@ -16,7 +16,7 @@ final class LabelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TrainingCommands.withSpark(config.load(), "label", (spark, c) -> {
+        return TrainingCommands.withSpark(config.load(), "label", "instructgpt.label.output", (spark, c) -> {
             LabelStage.Summary s = LabelStage.run(spark, c);
             System.err.printf("label: %d comparisons written to %s; skipped %s%n", s.labeled(), s.output(), s.skipped());
         });

@@ -22,7 +22,7 @@ final class PpoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         resume.applyTo(config, "ppo");
-        return TrainingCommands.withSpark(config.load(), "ppo", (spark, c) -> report(PpoStage.run(spark, c),
+        return TrainingCommands.training(config.load(), "ppo", (spark, c) -> report(PpoStage.run(spark, c),
                 c.getString("instructgpt.ppo.output")));
     }
 

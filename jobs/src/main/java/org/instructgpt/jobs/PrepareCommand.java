@@ -1,9 +1,7 @@
 package org.instructgpt.jobs;
 
 import com.typesafe.config.Config;
-import org.apache.spark.sql.SparkSession;
 import org.instructgpt.config.Configs;
-import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.world.WorldStage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,12 +19,6 @@ public final class PrepareCommand implements Callable<Integer> {
     public Integer call() {
         Config c = config.load();
         System.err.println(Configs.render(c, "instructgpt.world"));
-        SparkSession spark = SparkSessions.open(c, "instructgpt-prepare");
-        try {
-            WorldStage.run(spark, c);
-            return 0;
-        } finally {
-            spark.stop();
-        }
+        return TrainingCommands.withSpark(c, "prepare", "instructgpt.world.output", WorldStage::run);
     }
 }

@@ -1,5 +1,6 @@
 package org.instructgpt.jobs;
 
+import org.instructgpt.io.CompletionMarker;
 import org.instructgpt.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +18,9 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        System.err.println("report: " + RunReport.write(config.load()) + "/report.md");
+        org.apache.hadoop.fs.Path report = RunReport.write(config.load());
+        CompletionMarker.mark(report.toString());
+        System.err.println("report: " + report + "/report.md");
         return 0;
     }
 }

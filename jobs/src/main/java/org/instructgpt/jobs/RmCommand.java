@@ -21,7 +21,7 @@ final class RmCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         resume.applyTo(config, "rm");
-        return TrainingCommands.withSpark(config.load(), "rm", (spark, c) -> {
+        return TrainingCommands.training(config.load(), "rm", (spark, c) -> {
             RmStage.Summary s = RmStage.run(spark, c);
             TrainingCommands.report("rm", s.training());
             System.err.printf("rm: bias %.4f (final), %.4f (best): demonstrations now score 0 on average%n",

@@ -16,7 +16,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TrainingCommands.withSpark(config.load(), "score", (spark, c) -> {
+        return TrainingCommands.withSpark(config.load(), "score", "instructgpt.score.output", (spark, c) -> {
             ScoreStage.Summary s = ScoreStage.run(spark, c);
             System.err.printf("score: %d rows, mean score %.4f, written to %s%n", s.rows(), s.meanScore(), s.output());
         });

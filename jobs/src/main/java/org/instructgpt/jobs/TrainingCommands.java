@@ -2,6 +2,7 @@ package org.instructgpt.jobs;
 
 import com.typesafe.config.Config;
 import org.apache.spark.sql.SparkSession;
+import org.instructgpt.io.CompletionMarker;
 import org.instructgpt.sft.SftStage;
 import org.instructgpt.spark.SparkSessions;
 import org.instructgpt.pretrain.PretrainStage;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 
 /** The training stages as subcommands: thin wrappers that open Spark and call the stage. */
@@ -20,18 +22,33 @@ final class TrainingCommands {
     static int run(ConfigOptions config, ResumeOption resume, String stage,
                    BiFunction<SparkSession, Config, TrainingLoop.Summary> body) {
         resume.applyTo(config, stage);
-        return withSpark(config.load(), stage, (spark, c) -> report(stage, body.apply(spark, c)));
+        return training(config.load(), stage, (spark, c) -> report(stage, body.apply(spark, c)));
     }
 
-    /** Opens Spark for a stage's command, runs it, and stops Spark whatever happened; exit code 0. */
-    static int withSpark(Config c, String stage, java.util.function.BiConsumer<SparkSession, Config> body) {
+    /**
+     * As {@link #withSpark} for a stage that trains into {@code instructgpt.<stage>.output} in place: a resumed run adds
+     * checkpoints to it, so its completion marker is removed first and written again only when the run returns.
+     */
+    static int training(Config c, String stage, BiConsumer<SparkSession, Config> body) {
+        String outputKey = "instructgpt." + stage + ".output";
+        CompletionMarker.clear(c.getString(outputKey));
+        return withSpark(c, stage, outputKey, body);
+    }
+
+    /**
+     * Opens Spark for a stage's command, runs it, and stops Spark whatever happened; when it returned, writes the
+     * completion marker ({@code _SUCCESS}) into the output named by the setting {@code outputKey}, as the pipeline does,
+     * for whatever waits on it. Exit code 0.
+     */
+    static int withSpark(Config c, String stage, String outputKey, BiConsumer<SparkSession, Config> body) {
         SparkSession spark = SparkSessions.open(c, "instructgpt-" + stage);
         try {
             body.accept(spark, c);
-            return 0;
         } finally {
             spark.stop();
         }
+        CompletionMarker.mark(c.getString(outputKey));
+        return 0;
     }
 
     static void report(String stage, TrainingLoop.Summary s) {

@@ -115,6 +115,7 @@ class InstructGptCommandTest {
         assertEquals(1, stats.get("valid").asInt());
         assertEquals(1, stats.get("rejected").asInt());
         assertTrue(Files.isDirectory(out.resolve("_rejected")));
+        assertTrue(Files.exists(out.resolve("_SUCCESS")), "a finished import is marked complete");
     }
 
     /**
@@ -180,5 +181,20 @@ class InstructGptCommandTest {
         }
         assertTrue(java.util.Arrays.equals(evalBefore, Files.readAllBytes(runs.resolve("eval/eval.json"))));
         assertEquals(ppoBefore, Files.getLastModifiedTime(runs.resolve("ppo/final/model.safetensors")));
+
+        // The stage commands mark their output as the pipeline does. A resumed run adds to its output in place, so the
+        // output is unmarked until the run returns: one that fails leaves it unmarked, one that succeeds marks it.
+        Path ppoMarker = runs.resolve("ppo/_SUCCESS");
+        byte[] ppoWeights = Files.readAllBytes(runs.resolve("ppo/final/model.safetensors"));
+        String ppoOutput = "instructgpt.ppo.output=\"" + runs.resolve("ppo") + "\"";
+        assertTrue(InstructGpt.commandLine().execute("ppo", "--resume", "--preset", "ci", "--set",
+                "instructgpt.run-dir=\"" + runs + "\"", "--set", ppoOutput,
+                "--set", "instructgpt.ppo.policy=\"" + tmp.resolve("no-such-policy") + "\"") != 0);
+        assertTrue(!Files.exists(ppoMarker), "a failed resumed run leaves its output unmarked");
+        assertEquals(0, InstructGpt.commandLine().execute("ppo", "--resume", "--preset", "ci", "--set",
+                "instructgpt.run-dir=\"" + runs + "\"", "--set", ppoOutput));
+        assertTrue(Files.exists(ppoMarker), "a finished resumed run marks its output again");
+        assertTrue(java.util.Arrays.equals(ppoWeights, Files.readAllBytes(runs.resolve("ppo/final/model.safetensors"))),
+                "with no iteration left to take, the same final policy");
     }
 }

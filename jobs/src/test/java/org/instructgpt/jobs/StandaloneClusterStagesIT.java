@@ -82,6 +82,7 @@ class StandaloneClusterStagesIT {
                 () -> StageOutputs.checkpointCount(RUN.resolve("ppo-driver")) >= 1);
         StandaloneCluster.kill(p);
         assertTrue(!Files.exists(RUN.resolve("ppo-driver/final")), "the driver was killed before the end");
+        assertTrue(!Files.exists(RUN.resolve("ppo-driver/_SUCCESS")), "a killed run's output is not marked complete");
         List<String> resume = stage("ppo", "ppo-driver");
         resume.add("--resume");
         SharedCluster.runOnCluster("ppo-driver-resumed", resume);
@@ -89,6 +90,15 @@ class StandaloneClusterStagesIT {
                 "the rerun did not resume; see ppo-driver-resumed.log");
         for (String model : PPO_MODELS) {
             assertArrayEquals(params("ppo/" + model), params("ppo-driver/" + model), model);
+        }
+        assertTrue(Files.exists(RUN.resolve("ppo-driver/_SUCCESS")), "the resumed run marked its output complete");
+    }
+
+    /** Each stage command marks its output when it returns, as the pipeline does, for what waits on it (Airflow). */
+    @Test
+    void everyStageMarksItsOutputComplete() {
+        for (String stage : List.of("sft", "label", "rm", "ppo")) {
+            assertTrue(Files.exists(RUN.resolve(stage).resolve("_SUCCESS")), stage);
         }
     }
 
