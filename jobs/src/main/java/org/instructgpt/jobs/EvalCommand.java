@@ -16,7 +16,8 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TrainingCommands.withSpark(config.load(), "eval", "instructgpt.eval.output", (spark, c) -> report(EvalStage.run(spark, c)));
+        return TrainingCommands.withSpark(config.load(), "eval", "instructgpt.eval.output",
+                (spark, c) -> report(EvalStage.run(spark, c)));
     }
 
     static void report(EvalStage.Report r) {

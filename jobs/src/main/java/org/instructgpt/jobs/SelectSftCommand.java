@@ -16,7 +16,8 @@ final class SelectSftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return TrainingCommands.withSpark(config.load(), "select-sft", "instructgpt.sft-select.output", (spark, c) -> report(SftSelectionStage.run(spark, c)));
+        return TrainingCommands.withSpark(config.load(), "select-sft", "instructgpt.sft-select.output",
+                (spark, c) -> report(SftSelectionStage.run(spark, c)));
     }
 
     static void report(SftSelectionStage.Selection s) {
