@@ -42,6 +42,10 @@ class ScalarModel(nn.Module):
     def forward(self, idx):
         return self.score(self.gpt.hidden(idx)).squeeze(-1)
 
+    def last(self, idx):
+        """The score at the last position alone, the top block computing only what that row needs (as ours does)."""
+        return self.score(self.gpt.hidden(idx, top="last_row")[:, -1]).squeeze(-1)
+
 
 @torch.no_grad()
 def generate(model, prompt, new_tokens):
@@ -59,7 +63,7 @@ def generate(model, prompt, new_tokens):
 
 def token_logprobs(model, seq, start):
     """log pi(token t | tokens < t) for the response tokens (positions start..end) of every row."""
-    logits = model(seq)[:, start - 1:-1]
+    logits = model.hidden(seq)[:, start - 1:-1] @ model.wte.weight.t()  # the LM head at the response's rows only
     return torch.gather(logits.log_softmax(-1), 2, seq[:, start:].unsqueeze(-1)).squeeze(-1)
 
 
@@ -92,7 +96,7 @@ def iteration(models, opts, a, cfg, episodes, minibatch, gen):
             logp.append(token_logprobs(policy, s, plen))
             refp.append(token_logprobs(ref, s, plen))
             vals.append(value(s)[:, plen - 1:-1])
-            scores.append(rm(s)[:, -1])
+            scores.append(rm.last(s))
     seq, logp, refp, vals, scores = (torch.cat(x) for x in (seqs, logp, refp, vals, scores))
     rewards = -0.02 * (logp - refp)
     rewards[:, -1] += scores
